@@ -1,0 +1,58 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# Build the patched kernel for ARCH out of tree in build/kernel-$ARCH, from
+# tinyconfig plus configs/common.config and configs/$ARCH.config, with
+# ccache; install its uAPI headers into build/headers-$ARCH.
+set -euo pipefail
+. "$(dirname "$0")/lib.sh"
+arch_setup
+
+[ -d "$KSRC/.git" ] || die "no kernel tree: run 'make tree' first"
+REPRO="make kernel ARCH=$ARCH"
+mkdir -p "$KOBJ" "$LOGDIR"
+export CCACHE_MAXSIZE=${CCACHE_MAXSIZE:-8G}
+KMAKE=(make -C "$KSRC" O="$KOBJ" ARCH="$KARCH" CROSS_COMPILE="$CROSS"
+	CC="ccache ${CROSS}gcc" HOSTCC="ccache gcc" -j"$JOBS")
+FRAGMENTS=("$TOP/configs/common.config" "$TOP/configs/$ARCH.config")
+
+config_id=$(cat "${FRAGMENTS[@]}" "$KSRC/Makefile" | sha256sum | cut -d' ' -f1)
+
+make_config() {
+	"${KMAKE[@]}" tinyconfig
+	(cd "$KOBJ" && ARCH=$KARCH CROSS_COMPILE=$CROSS \
+		"$KSRC/scripts/kconfig/merge_config.sh" -m -O "$KOBJ" \
+		"$KOBJ/.config" "${FRAGMENTS[@]}")
+	"${KMAKE[@]}" olddefconfig
+	# Every option the fragments ask for must have survived Kconfig.
+	local bad=0 line sym
+	while read -r line; do
+		case "$line" in
+		CONFIG_*=*)
+			grep -qxF "$line" "$KOBJ/.config" || {
+				echo "config: asked for $line, got: $(grep "^${line%%=*}=\|^# ${line%%=*} is not set" "$KOBJ/.config" || echo unset)"
+				bad=1
+			}
+			;;
+		"# CONFIG_"*" is not set")
+			sym=${line#"# "}
+			sym=${sym%% *}
+			! grep -q "^$sym=" "$KOBJ/.config" || {
+				echo "config: asked for $sym off, got: $(grep "^$sym=" "$KOBJ/.config")"
+				bad=1
+			}
+			;;
+		esac
+	done < <(cat "${FRAGMENTS[@]}")
+	[ $bad -eq 0 ] || return 1
+	echo "$config_id" >"$KOBJ/.harness-config-id"
+}
+
+if [ "$(cat "$KOBJ/.harness-config-id" 2>/dev/null)" != "$config_id" ] ||
+   [ ! -f "$KOBJ/.config" ]; then
+	run_step "configuring kernel ($ARCH)" "$LOGDIR/config-$ARCH.log" make_config
+fi
+run_step "building kernel ($ARCH)" "$LOGDIR/kernel-$ARCH.log" \
+	"${KMAKE[@]}" "$(basename "$KIMAGE")"
+run_step "installing uAPI headers ($ARCH)" "$LOGDIR/headers-$ARCH.log" \
+	"${KMAKE[@]}" headers_install INSTALL_HDR_PATH="$KHDR"
+say "kernel: ${KOBJ#"$TOP"/}/$KIMAGE"

@@ -1,0 +1,89 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# Pack an initramfs (static busybox, the selected selftests, EXTRA
+# programs, vm-init.sh as /init), boot the patched kernel in QEMU TCG and
+# run the tests. Full serial log: build/vm-$ARCH/serial.log; per-test
+# results: build/vm-$ARCH/results.tsv.
+#
+#   TESTS=...         names from tests/$ARCH.list (default: all of them)
+#   EXTRA=...         more static programs to run, each as a test
+#   EXTRA_TIMEOUT=N   their timeout in seconds (default 300)
+#   SHOW_OUTPUT=1     show the programs' output while they run
+set -euo pipefail
+. "$(dirname "$0")/lib.sh"
+arch_setup
+
+EXTRA=${EXTRA:-}
+EXTRA_TIMEOUT=${EXTRA_TIMEOUT:-300}
+SHOW_OUTPUT=${SHOW_OUTPUT:-0}
+VM_MEM=${VM_MEM:-2G}
+VM_CPUS=${VM_CPUS:-2}
+BOOT_MARGIN=${BOOT_MARGIN:-180}
+
+image=$KOBJ/$KIMAGE
+[ -f "$image" ] || die "no kernel at $image: run 'make kernel ARCH=$ARCH'"
+
+case "$ARCH" in
+x86_64)
+	busybox=/bin/busybox
+	qemu_args=(-M pc -cpu EPYC,+svm,+invtsc)
+	cmdline="console=ttyS0 tsc=reliable"
+	;;
+arm64)
+	busybox=$BUILD/busybox-arm64/bin/busybox
+	# pauth-impdef: QEMU's own pointer-auth algorithm, much faster under TCG.
+	qemu_args=(-M virt,virtualization=on,gic-version=3 -cpu max,pauth-impdef=on)
+	cmdline="console=ttyAMA0"
+	;;
+esac
+[ -x "$busybox" ] || die "no static busybox at $busybox: run 'make setup'"
+
+rm -rf "$VMDIR/root"
+mkdir -p "$VMDIR/root"/{bin,proc,sys,dev,tmp,tests/extra}
+root=$VMDIR/root
+cp "$busybox" "$root/bin/busybox"
+cp "$TOP/scripts/vm-init.sh" "$root/init"
+
+# The selected tests, then the EXTRA programs.
+"$TOP/scripts/testlist.sh" >"$VMDIR/tests.tsv"
+while IFS=$'\t' read -r name timeout cmd; do
+	bin=${cmd%% *}
+	[ -x "$STOBJ/$bin" ] || die "$name: $STOBJ/$bin not built: run 'make selftests ARCH=$ARCH'"
+	mkdir -p "$root/tests/$(dirname "$bin")"
+	cp "$STOBJ/$bin" "$root/tests/$bin"
+done <"$VMDIR/tests.tsv"
+for x in $EXTRA; do
+	[ -f "$x" ] || die "EXTRA: no such file: $x"
+	file -L "$x" | grep -q 'statically linked' ||
+		warn "EXTRA: $x does not look statically linked; it may not run in the VM"
+	cp "$x" "$root/tests/extra/"
+	printf '%s\t%s\t%s\n' "$(basename "$x")" "$EXTRA_TIMEOUT" "extra/$(basename "$x")" \
+		>>"$VMDIR/tests.tsv"
+done
+cp "$VMDIR/tests.tsv" "$root/tests.tsv"
+(cd "$root" && find . | cpio -o -H newc --quiet | gzip -1) >"$VMDIR/initramfs.cpio.gz"
+
+ntests=$(wc -l <"$VMDIR/tests.tsv")
+budget=$(awk -F'\t' -v m="$BOOT_MARGIN" '{ s += $2 } END { print s + m }' "$VMDIR/tests.tsv")
+log=$VMDIR/serial.log
+qemu=("$QEMU" "${qemu_args[@]}" -accel tcg,thread=multi -smp "$VM_CPUS" -m "$VM_MEM"
+	-kernel "$image" -initrd "$VMDIR/initramfs.cpio.gz"
+	-append "$cmdline panic=-1 rdinit=/init printk.time=1 log_buf_len=4M"
+	-display none -monitor none -serial stdio -nic none -no-reboot)
+printf '%q ' "${qemu[@]}" >"$VMDIR/qemu-cmdline"
+echo >>"$VMDIR/qemu-cmdline"
+
+say "booting the $ARCH test VM: $ntests test(s), at most $(fmt_secs "$budget") (log: ${log#"$TOP"/})"
+follow=(python3 "$TOP/scripts/vmlog.py" follow "$log" "$VMDIR/tests.tsv")
+[ "$SHOW_OUTPUT" = 1 ] && follow+=(--show-output)
+rc=0
+timeout -s KILL "$budget" "${qemu[@]}" </dev/null 2>&1 | "${follow[@]}" || rc=$?
+[ "$rc" -eq 0 ] || warn "QEMU exited with $rc (137: killed after ${budget}s)"
+
+rc=0
+python3 "$TOP/scripts/vmlog.py" summary "$log" "$VMDIR/tests.tsv" "$VMDIR/results.tsv" || rc=$?
+if [ "$rc" -ne 0 ]; then
+	echo "full serial log: $log"
+	echo "reproduce:       make vmtest ARCH=$ARCH${TESTS:+ TESTS=\"$TESTS\"}"
+fi
+exit "$rc"

@@ -1,0 +1,17 @@
+# SPDX-License-Identifier: GPL-2.0
+# Read by make after tools/testing/selftests/kvm/Makefile of the patched tree
+# (make -f Makefile -f programs.mk), so the harness's programs are built with
+# exactly the selftests' flags and linked with their library (kvm_util).
+#
+# Needs HARNESS_SRC (this directory) and HARNESS_OUT (where binaries go).
+
+HARNESS_PROGS := clockinfo
+HARNESS_BINS := $(patsubst %,$(HARNESS_OUT)/%,$(HARNESS_PROGS))
+
+$(shell mkdir -p $(HARNESS_OUT))
+
+$(HARNESS_OUT)/%: $(HARNESS_SRC)/%.c $(LIBKVM_OBJS) $(GEN_HDRS)
+	$(CC) $(CFLAGS) $(CPPFLAGS) $(LDFLAGS) $(TARGET_ARCH) $< $(LIBKVM_OBJS) $(LDLIBS) -o $@
+
+harness-programs: $(HARNESS_BINS)
+.PHONY: harness-programs

@@ -20,6 +20,12 @@ if [ -n "$(git -C "$KSRC" status --porcelain)" ] ||
 	warn "build/linux differs from patches/: testing the tree as it is (see 'make export')"
 fi
 
+if python3 "$TOP/scripts/test-vmlog.py" >"$LOGDIR/test-vmlog.log" 2>&1; then
+	printf 'harness self-test\tPASS\t\t%s\n' "$(tail -n1 "$LOGDIR/test-vmlog.log" | sed 's/^# //')" >>"$results"
+else
+	cat "$LOGDIR/test-vmlog.log"
+	printf 'harness self-test\tFAIL\t\tsee %s\n' "build/logs/test-vmlog.log" >>"$results"
+fi
 if "$TOP/scripts/lint.sh"; then
 	printf 'lint\tPASS\t\tseries applies, checkpatch --strict clean\n' >>"$results"
 else

@@ -145,13 +145,14 @@ def summary(log, tests, results_path):
 
     rows = []
     for name, _, _ in tests:
-        if name not in rcs:
-            rows.append((name, "FAIL", "", "did not run to the end (VM died or timed out)"))
-            continue
-        rc, secs = rcs[name]
         section = sections.get(name, [])
         bad = [l.strip() for l in section
                if KERNEL_LINE.match(l) and KERNEL_REPORTS.search(l)]
+        if name not in rcs:
+            why = "kernel: " + bad[0] if bad else "VM died or timed out"
+            rows.append((name, "FAIL", "", "did not finish: " + why))
+            continue
+        rc, secs = rcs[name]
         result, detail = judge(name, rc, section, bad)
         rows.append((name, result, f"{secs:.1f}s", detail))
 

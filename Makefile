@@ -16,7 +16,7 @@ S := scripts
 pass = $(foreach v,$(1),$(if $(filter-out undefined,$(origin $(v))),$(v)="$($(v))"))
 VARS := ARCH=$(ARCH) $(call pass,TESTS EXTRA EXTRA_TIMEOUT SHOW_OUTPUT ARCHES FORCE JOBS BUILD)
 
-.PHONY: help run check setup tree export lint kernel selftests vmtest clean
+.PHONY: help run check setup tree export lint kernel selftests vmtest build-each clean
 
 help:
 	@sed -n 's/^## //p' $(firstword $(MAKEFILE_LIST))
@@ -57,6 +57,10 @@ selftests: kernel
 ## make vmtest       boot the test VM for ARCH and run TESTS and EXTRA
 vmtest: selftests
 	@$(VARS) $(S)/vmtest.sh
+
+## make build-each  build the kernel at every patch of the series (bisectability)
+build-each: setup
+	@$(VARS) $(S)/build-each.sh
 
 ## make clean        remove build outputs but keep build/linux and downloads
 clean:

@@ -1,7 +1,8 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 # Check the series as committed in patches/: it applies, in order, to the
-# pinned base, and every patch passes scripts/checkpatch.pl --strict.
+# pinned base, every patch passes scripts/checkpatch.pl --strict, and every
+# file the series adds is covered by MAINTAINERS.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
@@ -25,8 +26,24 @@ for p in "${patches[@]}"; do
 done
 [ $failed -eq 0 ] && say "series applies to the base: ${#patches[@]} patch(es)"
 
+# checkpatch warns about MAINTAINERS whenever a patch adds a file
+# (FILE_PATH_CHANGES); answer that question instead: every added file must
+# be covered by an entry of MAINTAINERS as the series leaves it.
+if [ $failed -eq 0 ] && [ ${#patches[@]} -gt 0 ]; then
+	GIT_INDEX_FILE=$idx git -C "$KSRC" show :MAINTAINERS >"$idx.maintainers"
+	if ! python3 "$TOP/scripts/maintainers-cover.py" "$idx.maintainers" \
+		"${patches[@]/#/$TOP/patches/}"; then
+		echo "FAIL  new files not covered by MAINTAINERS (see above)"
+		failed=1
+	fi
+	rm -f "$idx.maintainers"
+fi
+
+# checkpatch's SPDX check needs Debian's python3 (ply, git), not another one
+# that happens to come first in PATH.
 for p in "${patches[@]}"; do
-	if (cd "$KSRC" && ./scripts/checkpatch.pl --strict --quiet --color=never \
+	if (cd "$KSRC" && PATH=/usr/bin:$PATH ./scripts/checkpatch.pl --strict \
+		--ignore FILE_PATH_CHANGES --quiet --color=never \
 		"$TOP/patches/$p") >"$LOGDIR/checkpatch.log" 2>&1; then
 		echo "ok    checkpatch --strict $p"
 	else

@@ -137,6 +137,31 @@ static void print_get_clock(struct kvm_vm *vm)
 #endif
 }
 
+#if defined(__x86_64__) && defined(KVM_GET_CLOCK_GUEST)
+#include <asm/pvclock-abi.h>
+
+static void print_clock_guest(struct kvm_vcpu *vcpu)
+{
+	struct pvclock_vcpu_time_info p;
+
+	printf("\nKVM_GET_CLOCK_GUEST (vCPU 0's kvmclock as a function of its TSC):\n");
+	if (__vcpu_ioctl(vcpu, KVM_GET_CLOCK_GUEST, &p)) {
+		printf("  not available: %s\n", strerror(errno));
+		return;
+	}
+	printf("  tsc_timestamp:        %llu\n", (unsigned long long)p.tsc_timestamp);
+	printf("  system_time:          %llu ns\n", (unsigned long long)p.system_time);
+	printf("  tsc_to_system_mul:    %u\n", p.tsc_to_system_mul);
+	printf("  tsc_shift:            %d\n", p.tsc_shift);
+	printf("  flags:                0x%x%s\n", p.flags,
+	       p.flags & PVCLOCK_TSC_STABLE_BIT ? " TSC_STABLE" : "");
+}
+#else
+static void print_clock_guest(struct kvm_vcpu *vcpu)
+{
+}
+#endif
+
 #ifdef __x86_64__
 static void guest_code(void)
 {
@@ -230,6 +255,7 @@ int main(void)
 	}
 	print_vcpu(vcpu);
 	print_get_clock(vm);
+	print_clock_guest(vcpu);
 	kvm_vm_free(vm);
 	return 0;
 }

@@ -16,7 +16,7 @@ S := scripts
 pass = $(foreach v,$(1),$(if $(filter-out undefined,$(origin $(v))),$(v)="$($(v))"))
 VARS := ARCH=$(ARCH) $(call pass,TESTS EXTRA EXTRA_TIMEOUT SHOW_OUTPUT ARCHES FORCE JOBS BUILD)
 
-.PHONY: help run check setup tree export lint kernel selftests vmtest build-each clean
+.PHONY: help run check setup tree export lint kernel selftests vmtest build-each warnings clean
 
 help:
 	@sed -n 's/^## //p' $(firstword $(MAKEFILE_LIST))
@@ -61,6 +61,10 @@ vmtest: selftests
 ## make build-each  build the kernel at every patch of the series (bisectability)
 build-each: setup
 	@$(VARS) $(S)/build-each.sh
+
+## make warnings    no new W=1 or sparse warnings in the C files the series touches
+warnings: setup
+	@$(VARS) $(S)/check-warnings.sh
 
 ## make clean        remove build outputs but keep build/linux and downloads
 clean:

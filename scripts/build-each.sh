@@ -23,6 +23,11 @@ failed=0
 for c in $commits; do
 	git -C "$work/linux" checkout -q --detach "$c"
 	subject=$(git -C "$KSRC" log -1 --format=%s "$c")
+	# A commit that touches only documentation builds like its parent.
+	if [ -z "$(git -C "$KSRC" diff --name-only "$c^" "$c" -- . ':!Documentation')" ]; then
+		echo "ok    (documentation only)  $subject"
+		continue
+	fi
 	for arch in $ARCHES; do
 		if KSRC=$work/linux BUILD=$work ARCH=$arch REPRO="make build-each" \
 			"$TOP/scripts/build-kernel.sh" >"$work/last.log" 2>&1; then

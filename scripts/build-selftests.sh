@@ -12,6 +12,7 @@ arch_setup
 # abs_objdir puts the arm64 generated headers here, not in the source tree.
 mkdir -p "$STOBJ/tools" "$LOGDIR"
 REPRO="make selftests ARCH=$ARCH"
+export CCACHE_BASEDIR=${CCACHE_BASEDIR:-$BUILD}
 
 # Binaries to build: the first word of each selected test's command.
 bins=$("$TOP/scripts/testlist.sh" | cut -f3 | awk '{ print $1 }' | sort -u)

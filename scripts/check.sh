@@ -44,7 +44,21 @@ for arch in $ARCHES; do
 	fi
 	ARCH=$arch "$TOP/scripts/vmtest.sh" || true
 	sed "s/^/$arch:/" "$BUILD/vm-$arch/results.tsv" >>"$results"
+	if ARCH=$arch "$TOP/scripts/check-warnings.sh"; then
+		printf '%s:(W=1 + sparse)\tPASS\t\tno new warnings in the C files the series touches\n' \
+			"$arch" >>"$results"
+	else
+		printf '%s:(W=1 + sparse)\tFAIL\t\tsee make warnings ARCH=%s\n' "$arch" "$arch" >>"$results"
+	fi
 done
+
+if [ "$(git -C "$KSRC" rev-list --count base..HEAD)" -gt 0 ]; then
+	if ARCHES=$ARCHES "$TOP/scripts/build-each.sh"; then
+		printf '(every patch builds)\tPASS\t\t%s\n' "$ARCHES" >>"$results"
+	else
+		printf '(every patch builds)\tFAIL\t\tsee make build-each\n' >>"$results"
+	fi
+fi
 
 echo
 echo "=== make check: summary ($(fmt_secs $(($(date +%s) - start)))) ==="

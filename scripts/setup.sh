@@ -7,7 +7,7 @@ set -euo pipefail
 
 PACKAGES=(
 	build-essential bc bison flex libelf-dev libssl-dev kmod cpio xz-utils
-	perl python3 python3-ply python3-git git rsync ccache file
+	perl python3 python3-ply python3-git git rsync ccache file sparse
 	gcc-aarch64-linux-gnu binutils-aarch64-linux-gnu libc6-dev-arm64-cross
 	qemu-system-x86 qemu-system-arm busybox-static
 )

@@ -28,6 +28,13 @@ x86_64)
 	busybox=/bin/busybox
 	qemu_args=(-M pc -cpu EPYC,+svm,+invtsc)
 	cmdline="console=ttyS0 tsc=reliable"
+	# TCG's guest TSC is the host's: tell the guest its frequency rather
+	# than let it calibrate early (see tools/host-tsc-khz.c).
+	if [ ! -x "$BUILD/host-tsc-khz" ] || [ "$TOP/tools/host-tsc-khz.c" -nt "$BUILD/host-tsc-khz" ]; then
+		gcc -O2 -o "$BUILD/host-tsc-khz" "$TOP/tools/host-tsc-khz.c"
+	fi
+	khz=$("$BUILD/host-tsc-khz" || true)
+	[ -z "$khz" ] || cmdline="$cmdline tsc_early_khz=$khz"
 	;;
 arm64)
 	busybox=$BUILD/busybox-arm64/bin/busybox

@@ -13,12 +13,7 @@ work=$BUILD/build-each
 commits=$(git -C "$KSRC" rev-list --reverse base..HEAD)
 [ -n "$commits" ] || { say "no patches: nothing to build"; exit 0; }
 
-if ! { [ -f "$work/linux/.git" ] &&
-       git -C "$work/linux" rev-parse -q --verify HEAD >/dev/null 2>&1; }; then
-	rm -rf "$work/linux"
-	git -C "$KSRC" worktree prune
-	git -C "$KSRC" worktree add -q --detach "$work/linux" base
-fi
+scratch_worktree "$work/linux"
 failed=0
 for c in $commits; do
 	git -C "$work/linux" checkout -q --detach "$c"

@@ -28,12 +28,7 @@ if [ ${#files[@]} -eq 0 ]; then
 fi
 objs=("${files[@]/%.c/.o}")
 
-if ! { [ -f "$work/linux/.git" ] &&
-       git -C "$work/linux" rev-parse -q --verify HEAD >/dev/null 2>&1; }; then
-	rm -rf "$work/linux"
-	git -C "$KSRC" worktree prune
-	git -C "$KSRC" worktree add -q --detach "$work/linux" base
-fi
+scratch_worktree "$work/linux"
 
 # warnings_at REV OUT: the W=1 and sparse warnings for the files at REV.
 warnings_at() {

@@ -87,3 +87,14 @@ series_patches() {
 base_tarball() {
 	cat "$BUILD/base/tarball-path" 2>/dev/null || die "base not fetched: run 'make setup'"
 }
+
+# scratch_worktree DIR: a detached worktree of the kernel tree at DIR
+# (re)created if it is missing or stale, for builds at other commits.
+scratch_worktree() {
+	if ! { [ -f "$1/.git" ] &&
+	       git -C "$1" rev-parse -q --verify HEAD >/dev/null 2>&1; }; then
+		rm -rf "$1"
+		git -C "$KSRC" worktree prune
+		git -C "$KSRC" worktree add -q --detach "$1" base
+	fi
+}

@@ -12,18 +12,30 @@ BOOT = "[    0.000000] Linux version 6.12\n@@BOOTED kernel=6.12 clocksource=tsc 
 END = "@@LOCKDEP debug_locks:1\n@@DONE\n"
 
 
-def run(log, tests):
+def run(log, tests, figures=None):
     with tempfile.TemporaryDirectory() as d:
         paths = [os.path.join(d, n) for n in ("log", "tests", "results")]
         with open(paths[0], "w") as f:
             f.write(log)
         with open(paths[1], "w") as f:
             f.writelines(f"{t}\t60\t{t}\n" for t in tests)
+        if figures is not None:
+            paths.append(os.path.join(d, "figures"))
+            with open(paths[3], "w") as f:
+                f.write(figures)
         p = subprocess.run([sys.executable, VMLOG, "summary"] + paths,
                            capture_output=True, text=True)
         with open(paths[2]) as f:
             rows = {l.split("\t")[0]: l.split("\t")[1] for l in f if l.strip()}
-        return p.returncode, rows, p.stdout.strip().splitlines()[-1]
+        return p.returncode, rows, p.stdout.strip().splitlines()
+
+
+def figures_shown():
+    """The matching output lines, and only those, come before the last line."""
+    log = BOOT + section("a", "# ratio 4.2\n# noise\n", 0) + section("b", "# ratio 9\n", 0) + END
+    rc, rows, out = run(log, ["a", "b"], "# comment\na   ^# ratio\n")
+    return (rc == 0 and "    # ratio 4.2" in out and "# noise" not in "\n".join(out)
+            and "    # ratio 9" not in out and out[-1] == "2 passed, 0 failed, 0 skipped")
 
 
 def section(name, body, rc):
@@ -75,13 +87,17 @@ CASES = [
 def main():
     failed = 0
     for name, log, tests, want_rc, want in CASES:
-        rc, rows, last = run(log, tests)
+        rc, rows, out = run(log, tests)
+        last = out[-1]
         ok = rc == want_rc and all(rows.get(k) == v for k, v in want.items())
         print(f"{'ok' if ok else 'not ok'} - {name}")
         if not ok:
             print(f"#   rc={rc} rows={rows} last={last!r}")
             failed += 1
-    print(f"# {len(CASES) - failed} of {len(CASES)} vmlog cases ok")
+    ok = figures_shown()
+    print(f"{'ok' if ok else 'not ok'} - figures: matching output lines shown")
+    failed += not ok
+    print(f"# {len(CASES) + 1 - failed} of {len(CASES) + 1} vmlog cases ok")
     return 1 if failed else 0
 
 

@@ -4,10 +4,12 @@
 
   vmlog.py follow LOG TESTS.TSV [--show-output]
       Copy stdin to LOG and show progress: which test runs, how long it took.
-  vmlog.py summary LOG TESTS.TSV RESULTS.TSV
+  vmlog.py summary LOG TESTS.TSV RESULTS.TSV [FIGURES]
       Decide each test's result from its exit code, its kselftest TAP totals
       and the kernel messages printed while it ran; fail on any kernel
-      report anywhere in the log; print a table and the closing line
+      report anywhere in the log; print a table, the figures (the output
+      lines of each test that match its pattern in FIGURES, a file of
+      "test-name regex" lines) and the closing line
       "N passed, N failed, N skipped". Exit 1 if anything failed.
 """
 import re
@@ -114,7 +116,35 @@ def judge(name, rc, section, kernel_bad):
     return "PASS", ""
 
 
-def summary(log, tests, results_path):
+def read_figures(path):
+    """Return {test name: compiled regex} from a FIGURES file."""
+    figures = {}
+    if not path:
+        return figures
+    with open(path) as f:
+        for line in f:
+            if not line.strip() or line.lstrip().startswith("#"):
+                continue
+            name, pattern = line.rstrip("\n").split(None, 1)
+            figures[name] = re.compile(pattern.strip())
+    return figures
+
+
+def print_figures(tests, sections, figures):
+    shown = [(name, [l.rstrip() for l in sections.get(name, [])
+                     if figures[name].search(l)])
+             for name, _, _ in tests if name in figures]
+    shown = [(name, lines) for name, lines in shown if lines]
+    if not shown:
+        return
+    print("\n  Figures measured in this run:")
+    for name, lines in shown:
+        print(f"  {name}:")
+        for line in lines:
+            print(f"    {line}")
+
+
+def summary(log, tests, results_path, figures_path=None):
     with open(log, "rb") as f:
         lines = [clean(raw) for raw in f.read().split(b"\n")]
 
@@ -174,6 +204,7 @@ def summary(log, tests, results_path):
     with open(results_path, "w") as f:
         for row in rows:
             f.write("\t".join(row) + "\n")
+    print_figures(tests, sections, read_figures(figures_path))
     passed = sum(1 for r in rows if r[1] == "PASS")
     failed = sum(1 for r in rows if r[1] == "FAIL")
     skipped = sum(1 for r in rows if r[1] == "SKIP")
@@ -185,8 +216,9 @@ def main():
     if len(sys.argv) >= 4 and sys.argv[1] == "follow":
         follow(sys.argv[2], read_tests(sys.argv[3]), "--show-output" in sys.argv[4:])
         return 0
-    if len(sys.argv) == 5 and sys.argv[1] == "summary":
-        return summary(sys.argv[2], read_tests(sys.argv[3]), sys.argv[4])
+    if len(sys.argv) in (5, 6) and sys.argv[1] == "summary":
+        figures = sys.argv[5] if len(sys.argv) == 6 else None
+        return summary(sys.argv[2], read_tests(sys.argv[3]), sys.argv[4], figures)
     sys.stderr.write(__doc__)
     return 2
 

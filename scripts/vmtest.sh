@@ -88,7 +88,8 @@ timeout -s KILL "$budget" "${qemu[@]}" </dev/null 2>&1 | "${follow[@]}" || rc=$?
 [ "$rc" -eq 0 ] || warn "QEMU exited with $rc (137: killed after ${budget}s)"
 
 rc=0
-python3 "$TOP/scripts/vmlog.py" summary "$log" "$VMDIR/tests.tsv" "$VMDIR/results.tsv" || rc=$?
+python3 "$TOP/scripts/vmlog.py" summary "$log" "$VMDIR/tests.tsv" "$VMDIR/results.tsv" \
+	"$TOP/tests/figures" || rc=$?
 if [ "$rc" -ne 0 ]; then
 	echo "full serial log: $log"
 	echo "reproduce:       make vmtest ARCH=$ARCH${TESTS:+ TESTS=\"$TESTS\"}"

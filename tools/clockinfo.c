@@ -119,7 +119,12 @@ static void print_get_clock(struct kvm_vm *vm)
 		printf("  not available: %s\n", strerror(errno));
 		return;
 	}
-	printf("  clock (guest ns):     %llu\n", (unsigned long long)data.clock);
+#ifdef __x86_64__
+	printf("  clock (kvmclock, ns): %llu\n", (unsigned long long)data.clock);
+#else
+	printf("  clock (guest virtual counter, cycles): %llu\n",
+	       (unsigned long long)data.clock);
+#endif
 	printf("  flags:                ");
 	print_flags(data.flags);
 	if (data.flags & KVM_CLOCK_REALTIME) {
@@ -220,6 +225,22 @@ static void print_vcpu(struct kvm_vcpu *vcpu)
 	printf("  host CNTVCT:          %llu\n", (unsigned long long)host);
 	printf("  guest virtual counter %llu (KVM_REG_ARM_TIMER_CNT, read by value)\n",
 	       (unsigned long long)guest);
+#ifdef KVM_ARM_VCPU_TIMER_OFFSET_VTIMER
+	if (!__vcpu_has_device_attr(vcpu, KVM_ARM_VCPU_TIMER_CTRL,
+				    KVM_ARM_VCPU_TIMER_OFFSET_VTIMER)) {
+		uint64_t voffset, poffset;
+
+		vcpu_device_attr_get(vcpu, KVM_ARM_VCPU_TIMER_CTRL,
+				     KVM_ARM_VCPU_TIMER_OFFSET_VTIMER, &voffset);
+		vcpu_device_attr_get(vcpu, KVM_ARM_VCPU_TIMER_CTRL,
+				     KVM_ARM_VCPU_TIMER_OFFSET_PTIMER, &poffset);
+		printf("  virtual offset:       %llu (KVM_ARM_VCPU_TIMER_OFFSET_VTIMER)\n",
+		       (unsigned long long)voffset);
+		printf("  physical offset:      %llu (KVM_ARM_VCPU_TIMER_OFFSET_PTIMER)\n",
+		       (unsigned long long)poffset);
+		return;
+	}
+#endif
 	printf("  counter offset:       no way to read it back on this kernel\n");
 }
 #endif

@@ -16,7 +16,7 @@ S := scripts
 pass = $(foreach v,$(1),$(if $(filter-out undefined,$(origin $(v))),$(v)="$($(v))"))
 VARS := ARCH=$(ARCH) $(call pass,TESTS EXTRA EXTRA_TIMEOUT SHOW_OUTPUT ARCHES FORCE JOBS BUILD)
 
-.PHONY: help run check setup tree export lint kernel selftests vmtest build-each warnings clean
+.PHONY: help run check setup tree export lint kernel selftests vmtest unit build-each warnings clean
 
 help:
 	@sed -n 's/^## //p' $(firstword $(MAKEFILE_LIST))
@@ -58,6 +58,10 @@ selftests: kernel
 vmtest: selftests
 	@$(VARS) $(S)/vmtest.sh
 
+## make unit        host-side unit tests + decoder fuzz of the clockmig library
+unit: setup
+	@$(VARS) $(S)/unit-test.sh
+
 ## make build-each  build the kernel at every patch of the series (bisectability)
 build-each: setup
 	@$(VARS) $(S)/build-each.sh
@@ -68,4 +72,4 @@ warnings: setup
 
 ## make clean        remove build outputs but keep build/linux and downloads
 clean:
-	rm -rf build/kernel-* build/headers-* build/selftests-* build/tools-* build/vm-* build/logs
+	rm -rf build/kernel-* build/headers-* build/selftests-* build/tools-* build/vm-* build/logs build/clockmig-unit

@@ -26,6 +26,13 @@ else
 	cat "$LOGDIR/test-vmlog.log"
 	printf 'harness self-test\tFAIL\t\tsee %s\n' "build/logs/test-vmlog.log" >>"$results"
 fi
+if "$TOP/scripts/unit-test.sh" >"$LOGDIR/unit-test.out" 2>&1; then
+	printf 'clockmig unit tests\tPASS\t\t%s\n' "$(tail -n1 "$LOGDIR/unit-test.out" | sed 's/^# //')" >>"$results"
+	grep '^# fuzz' "$LOGDIR/unit-test.out" || true
+else
+	cat "$LOGDIR/unit-test.out"
+	printf 'clockmig unit tests\tFAIL\t\tsee build/logs/unit-test.out\n' >>"$results"
+fi
 if "$TOP/scripts/lint.sh"; then
 	printf 'lint\tPASS\t\tseries applies, checkpatch --strict clean\n' >>"$results"
 else

@@ -1,7 +1,9 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 # The main job: build what is missing, boot the patched kernel for ARCH and
-# show, from inside it, what KVM offers a VMM for guest clocks.
+# show, from inside it, what KVM offers a VMM for guest clocks, then the
+# clockmig migration demo: one table, and the per-migration figures as CSV
+# and a plot under build/run-$ARCH/.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 arch_setup
@@ -10,17 +12,38 @@ arch_setup
 "$TOP/scripts/tree.sh" --if-missing
 "$TOP/scripts/build-kernel.sh"
 TESTS= "$TOP/scripts/build-selftests.sh"
-TESTS= EXTRA="$TOOLOBJ/clockinfo" EXTRA_TIMEOUT=120 SHOW_OUTPUT=1 \
+TESTS= EXTRA="$TOOLOBJ/clockinfo $TOOLOBJ/clockmig_demo" EXTRA_TIMEOUT=300 SHOW_OUTPUT=1 \
 	"$TOP/scripts/vmtest.sh" >"$VMDIR/run.out" || {
 	cat "$VMDIR/run.out"
-	die "the clock report did not complete (serial log: $VMDIR/serial.log)"
+	die "the clock report or the demo did not complete (serial log: $VMDIR/serial.log)"
 }
+
+# The output of one program in the serial log, without kernel messages.
+section() {
+	sed -n "/@@TEST-BEGIN $1/,/@@TEST-END/p" "$VMDIR/serial.log" |
+		sed -e '1d' -e '$d' -e 's/\r$//' | grep -v '^Random seed:' |
+		grep -v '^\[ *[0-9]*\.[0-9]*\]' || true
+}
+
 echo
 echo "=== Guest clocks on the patched $ARCH kernel ($(git -C "$KSRC" rev-list --count base..HEAD) patch(es) on $PACKAGE $(cat "$BUILD/base/version")) ==="
-sed -n '/@@TEST-BEGIN clockinfo/,/@@TEST-END/p' "$VMDIR/serial.log" |
-	sed -e '1d' -e '$d' -e 's/\r$//' | grep -v '^Random seed:' | grep -v '^\[ *[0-9]*\.[0-9]*\]'
+section clockinfo
+echo
+echo "=== Migrating a guest's clocks with clockmig (clockmig/, see README) ==="
+section clockmig_demo | grep -v '^csv,'
+
+out=$BUILD/run-$ARCH
+mkdir -p "$out"
+{
+	echo "arch,method,policy,migration,step_ns,error_ns,error_ticks,held_us"
+	section clockmig_demo | sed -n 's/^csv,//p'
+} >"$out/migrations.csv"
+"$TOP/scripts/plot-migrations.sh" "$out/migrations.csv" "$out/migrations.png" ||
+	warn "gnuplot failed; the CSV is still there"
 if [ -f "$BUILD/base/warning" ]; then
 	echo "!!! $(cat "$BUILD/base/warning")"
 fi
 echo
-echo "(serial log: ${VMDIR#"$TOP"/}/serial.log)"
+echo "per-migration figures: ${out#"$TOP"/}/migrations.csv"
+[ -f "$out/migrations.png" ] && echo "plot:                  ${out#"$TOP"/}/migrations.png"
+echo "serial log:            ${VMDIR#"$TOP"/}/serial.log"

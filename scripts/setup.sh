@@ -9,7 +9,7 @@ PACKAGES=(
 	build-essential bc bison flex libelf-dev libssl-dev kmod cpio xz-utils
 	perl python3 python3-ply python3-git git rsync ccache file sparse
 	gcc-aarch64-linux-gnu binutils-aarch64-linux-gnu libc6-dev-arm64-cross
-	qemu-system-x86 qemu-system-arm busybox-static
+	qemu-system-x86 qemu-system-arm busybox-static gnuplot-nox
 )
 
 apt_updated=

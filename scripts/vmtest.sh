@@ -55,9 +55,14 @@ cp "$TOP/scripts/vm-init.sh" "$root/init"
 "$TOP/scripts/testlist.sh" >"$VMDIR/tests.tsv"
 while IFS=$'\t' read -r name timeout cmd; do
 	bin=${cmd%% *}
-	[ -x "$STOBJ/$bin" ] || die "$name: $STOBJ/$bin not built: run 'make selftests ARCH=$ARCH'"
+	# tools/foo is the harness program foo (tools/programs.mk).
+	case "$bin" in
+	tools/*) src=$TOOLOBJ/${bin#tools/} ;;
+	*) src=$STOBJ/$bin ;;
+	esac
+	[ -x "$src" ] || die "$name: $src not built: run 'make selftests ARCH=$ARCH'"
 	mkdir -p "$root/tests/$(dirname "$bin")"
-	cp "$STOBJ/$bin" "$root/tests/$bin"
+	cp "$src" "$root/tests/$bin"
 done <"$VMDIR/tests.tsv"
 for x in $EXTRA; do
 	[ -f "$x" ] || die "EXTRA: no such file: $x"

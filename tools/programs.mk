@@ -5,13 +5,22 @@
 #
 # Needs HARNESS_SRC (this directory) and HARNESS_OUT (where binaries go).
 
-HARNESS_PROGS := clockinfo
+HARNESS_PROGS := clockinfo clockmig_demo
 HARNESS_BINS := $(patsubst %,$(HARNESS_OUT)/%,$(HARNESS_PROGS))
+
+# The VMM-side library (clockmig/ in the project), linked into the demo.
+CLOCKMIG_DIR := $(HARNESS_SRC)/../clockmig
+CLOCKMIG_SRCS := $(wildcard $(CLOCKMIG_DIR)/*.c)
 
 $(shell mkdir -p $(HARNESS_OUT))
 
 $(HARNESS_OUT)/%: $(HARNESS_SRC)/%.c $(LIBKVM_OBJS) $(GEN_HDRS)
 	$(CC) $(CFLAGS) $(CPPFLAGS) $(LDFLAGS) $(TARGET_ARCH) $< $(LIBKVM_OBJS) $(LDLIBS) -o $@
+
+$(HARNESS_OUT)/clockmig_demo: $(HARNESS_SRC)/clockmig_demo.c $(CLOCKMIG_SRCS) \
+		$(wildcard $(CLOCKMIG_DIR)/*.h) $(LIBKVM_OBJS) $(GEN_HDRS)
+	$(CC) $(CFLAGS) -I$(CLOCKMIG_DIR) $(CPPFLAGS) $(LDFLAGS) $(TARGET_ARCH) $< \
+		$(CLOCKMIG_SRCS) $(LIBKVM_OBJS) $(LDLIBS) -o $@
 
 harness-programs: $(HARNESS_BINS)
 .PHONY: harness-programs

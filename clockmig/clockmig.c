@@ -107,10 +107,13 @@ void clockmig_note(struct clockmig_report *report, const char *fmt, ...)
 	size_t used = strlen(report->message);
 	va_list ap;
 
-	if (used >= sizeof(report->message) - 1)
+	/* Room for "; ", one more character and the NUL, or nothing. */
+	if (used + 4 > sizeof(report->message))
 		return;
-	if (used)
-		report->message[used++] = ';', report->message[used++] = ' ';
+	if (used) {
+		report->message[used++] = ';';
+		report->message[used++] = ' ';
+	}
 	va_start(ap, fmt);
 	vsnprintf(report->message + used, sizeof(report->message) - used, fmt, ap);
 	va_end(ap);
@@ -168,7 +171,11 @@ int clockmig_restore(int vm_fd, const int *vcpu_fds, unsigned int nr_vcpus,
 int clockmig_arch_save(int vm_fd, const int *vcpu_fds, unsigned int nr_vcpus,
 		       struct clockmig_state *state, struct clockmig_report *report)
 {
-	(void)vm_fd, (void)vcpu_fds, (void)nr_vcpus, (void)state, (void)report;
+	(void)vm_fd;
+	(void)vcpu_fds;
+	(void)nr_vcpus;
+	(void)state;
+	(void)report;
 	return CLOCKMIG_E_UNSUPPORTED;
 }
 
@@ -177,8 +184,13 @@ int clockmig_arch_restore(int vm_fd, const int *vcpu_fds, unsigned int nr_vcpus,
 			  enum clockmig_policy policy, unsigned int allowed,
 			  struct clockmig_report *report)
 {
-	(void)vm_fd, (void)vcpu_fds, (void)nr_vcpus, (void)state, (void)policy;
-	(void)allowed, (void)report;
+	(void)vm_fd;
+	(void)vcpu_fds;
+	(void)nr_vcpus;
+	(void)state;
+	(void)policy;
+	(void)allowed;
+	(void)report;
 	return CLOCKMIG_E_UNSUPPORTED;
 }
 #endif

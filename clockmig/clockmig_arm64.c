@@ -95,7 +95,8 @@ int clockmig_arch_save(int vm_fd, const int *vcpu_fds, unsigned int nr_vcpus,
 	    !get_offset(vcpu_fds[0], KVM_ARM_VCPU_TIMER_OFFSET_PTIMER, &s->poffset)) {
 		s->have |= CLOCKMIG_HAVE_OFFSETS;
 		if (s->voffset != s->poffset)
-			clockmig_note(report, "physical counter offset differs from the virtual one; a restore gives both the virtual one's");
+			clockmig_note(report,
+				      "physical offset differs from the virtual one; restore unifies them");
 	}
 	return CLOCKMIG_OK;
 }

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "clockmig.h"
+#include "clockmig_int.h"
 
 static int failures, cases;
 
@@ -273,6 +274,23 @@ static void test_fuzz(long iterations)
 	       by_code[-CLOCKMIG_E_CORRUPT]);
 }
 
+/* Notes pile up in the report without ever overflowing it. */
+static void test_report(void)
+{
+	struct clockmig_report rep;
+	size_t len;
+
+	clockmig_report_reset(&rep);
+	clockmig_note(&rep, "first %d", 1);
+	CHECK(!strcmp(rep.message, "first 1"), "one note");
+	clockmig_note(&rep, "second");
+	CHECK(!strcmp(rep.message, "first 1; second"), "two notes");
+	for (int i = 0; i < 100; i++)
+		clockmig_note(&rep, "note %d, long enough to fill the buffer quickly", i);
+	len = strnlen(rep.message, sizeof(rep.message));
+	CHECK(len < sizeof(rep.message), "still NUL-terminated (%zu)", len);
+}
+
 int main(int argc, char **argv)
 {
 	long iterations = argc > 1 ? atol(argv[1]) : 200000;
@@ -282,6 +300,7 @@ int main(int argc, char **argv)
 	test_pvclock();
 	test_elapsed();
 	test_crc();
+	test_report();
 	test_round_trip();
 	test_bad_input();
 	test_fuzz(iterations);

@@ -45,7 +45,7 @@ enum clockmig_method {
 	/*
 	 * x86: TSC offsets as above, kvmclock with KVM_SET_CLOCK and
 	 * KVM_CLOCK_REALTIME (kvmclock re-anchored: steps by the drift
-	 * between kvmclock and host time, typically 0.1-1 us).
+	 * between kvmclock and host time, microseconds).
 	 * arm64: the counter offset computed from a (counter, realtime) pair
 	 * sampled in userspace and set with KVM_ARM_SET_COUNTER_OFFSET
 	 * (off by the time between the sample and the ioctl).

@@ -101,11 +101,15 @@ int clockmig_arch_save(int vm_fd, const int *vcpu_fds, unsigned int nr_vcpus,
 	return CLOCKMIG_OK;
 }
 
-static uint64_t target_counter(const struct clockmig_state *s, enum clockmig_policy policy,
-			       uint64_t realtime_ns)
+/* The guest counter the policy asks for now; records now as the instant. */
+static uint64_t target_counter_now(const struct clockmig_state *s, enum clockmig_policy policy,
+				   struct clockmig_report *report)
 {
+	uint64_t now = clockmig_now_ns(CLOCK_REALTIME);
+
+	report->applied_realtime_ns = now;
 	return s->guest_counter +
-	       clockmig_ns_to_ticks(clockmig_elapsed_ns(policy, s->realtime_ns, realtime_ns),
+	       clockmig_ns_to_ticks(clockmig_elapsed_ns(policy, s->realtime_ns, now),
 				    s->counter_hz);
 }
 
@@ -115,7 +119,7 @@ int clockmig_arch_restore(int vm_fd, const int *vcpu_fds, unsigned int nr_vcpus,
 {
 	struct kvm_arm_counter_offset offset = {};
 	struct kvm_clock_data set = {};
-	uint64_t host, now, target;
+	uint64_t host, target;
 
 	if (s->counter_hz != read_cntfrq())
 		clockmig_note(report, "counter frequency differs: %llu Hz saved, %llu Hz here",
@@ -154,9 +158,7 @@ int clockmig_arch_restore(int vm_fd, const int *vcpu_fds, unsigned int nr_vcpus,
 
 	if ((allowed & CLOCKMIG_ALLOW(CLOCKMIG_OFFSETS)) && check_cap(vm_fd, KVM_CAP_COUNTER_OFFSET)) {
 		host = read_cntvct();
-		now = clockmig_now_ns(CLOCK_REALTIME);
-		target = target_counter(s, policy, now);
-		report->applied_realtime_ns = now;
+		target = target_counter_now(s, policy, report);
 		offset.counter_offset = host - target;
 		if (ioctl(vm_fd, KVM_ARM_SET_COUNTER_OFFSET, &offset))
 			return clockmig_fail(report, "KVM_ARM_SET_COUNTER_OFFSET", errno == EBUSY ?
@@ -167,9 +169,7 @@ int clockmig_arch_restore(int vm_fd, const int *vcpu_fds, unsigned int nr_vcpus,
 	}
 
 	if (allowed & CLOCKMIG_ALLOW(CLOCKMIG_BY_VALUE)) {
-		now = clockmig_now_ns(CLOCK_REALTIME);
-		target = target_counter(s, policy, now);
-		report->applied_realtime_ns = now;
+		target = target_counter_now(s, policy, report);
 		for (unsigned int i = 0; i < nr_vcpus; i++)
 			if (one_reg(vcpu_fds[i], KVM_SET_ONE_REG, &target))
 				return clockmig_fail(report, "KVM_SET_ONE_REG(KVM_REG_ARM_TIMER_CNT)",

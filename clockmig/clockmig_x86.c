@@ -204,17 +204,22 @@ static int restore_offsets(int vm_fd, const int *vcpu_fds, unsigned int nr_vcpus
 		clockmig_note(report, "TSC scaling ratio unknown (no KVM_VCPU_TSC_SCALE)");
 		return CLOCKMIG_E_UNSUPPORTED;
 	}
-	/*
-	 * A VM whose vCPUs never ran has no masterclock yet, and KVM_GET_CLOCK
-	 * then gives no host TSC: setting kvmclock first turns it on.
-	 */
-	set.clock = s->kvmclock_ns;
-	set.realtime = s->realtime_ns;
-	set.flags = KVM_CLOCK_REALTIME;
-	if (ioctl(vm_fd, KVM_SET_CLOCK, &set))
-		return clockmig_fail(report, "KVM_SET_CLOCK", "cannot set kvmclock");
 	if (ioctl(vm_fd, KVM_GET_CLOCK, &now))
 		return clockmig_fail(report, "KVM_GET_CLOCK", "no destination sample");
+	if ((now.flags & KERNEL_PAIR) != KERNEL_PAIR) {
+		/*
+		 * Kernels before "Perform a pending master clock update in
+		 * KVM_GET_CLOCK" turn the master clock of a VM whose vCPUs
+		 * never ran on only at KVM_SET_CLOCK (or the first entry).
+		 */
+		set.clock = s->kvmclock_ns;
+		set.realtime = s->realtime_ns;
+		set.flags = KVM_CLOCK_REALTIME;
+		if (ioctl(vm_fd, KVM_SET_CLOCK, &set))
+			return clockmig_fail(report, "KVM_SET_CLOCK", "cannot set kvmclock");
+		if (ioctl(vm_fd, KVM_GET_CLOCK, &now))
+			return clockmig_fail(report, "KVM_GET_CLOCK", "no destination sample");
+	}
 	if ((now.flags & KERNEL_PAIR) != KERNEL_PAIR) {
 		clockmig_note(report, "KVM_GET_CLOCK gives no (realtime, host TSC) pair here");
 		return CLOCKMIG_E_UNSUPPORTED;

@@ -1,21 +1,24 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
-# Build the patched kernel for ARCH out of tree in build/kernel-$ARCH, from
-# tinyconfig plus configs/common.config and configs/$ARCH.config, with
-# ccache; install its uAPI headers into build/headers-$ARCH. CONFIG_ONLY=1
-# stops after writing the .config.
+# Build the patched kernel of BASE for ARCH out of tree in
+# build/$BASE/kernel-$ARCH, from tinyconfig plus configs/common.config and
+# configs/$ARCH.config, with ccache; install its uAPI headers into
+# build/$BASE/headers-$ARCH. CONFIG_ONLY=1 stops after writing the .config;
+# KTARGET=vmlinux builds only that (no image, no headers).
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 arch_setup
 
-[ -e "$KSRC/.git" ] || die "no kernel tree: run 'make tree' first"
-REPRO="make kernel ARCH=$ARCH"
+[ -e "$KSRC/.git" ] || die "no kernel tree: run 'make tree BASE=$BASE' first"
+REPRO=${REPRO:-make kernel BASE=$BASE ARCH=$ARCH}
+KTARGET=${KTARGET:-$(basename "$KIMAGE")}
 mkdir -p "$KOBJ" "$LOGDIR"
 export CCACHE_MAXSIZE=${CCACHE_MAXSIZE:-8G}
 # kbuild passes absolute paths when the object directory is outside the
 # source tree; make them relative in ccache's keys so that other checkouts
-# (build-each's worktree, a fresh clone) hit the same cache entries. The
-# kernel strips the source path from __FILE__ itself.
+# (another base's build/$BASE/kernel-$ARCH, a scratch worktree, a fresh
+# clone) hit the same cache entries. The kernel strips the source path from
+# __FILE__ itself.
 export CCACHE_BASEDIR=${CCACHE_BASEDIR:-$BUILD}
 KMAKE=(make -C "$KSRC" O="$KOBJ" ARCH="$KARCH" CROSS_COMPILE="$CROSS"
 	CC="ccache ${CROSS}gcc" HOSTCC="ccache gcc" -j"$JOBS")
@@ -55,11 +58,12 @@ make_config() {
 
 if [ "$(cat "$KOBJ/.harness-config-id" 2>/dev/null)" != "$config_id" ] ||
    [ ! -f "$KOBJ/.config" ]; then
-	run_step "configuring kernel ($ARCH)" "$LOGDIR/config-$ARCH.log" make_config
+	run_step "configuring kernel ($BASE, $ARCH)" "$LOGDIR/config-$ARCH.log" make_config
 fi
 [ "${CONFIG_ONLY:-0}" = 1 ] && exit 0
-run_step "building kernel ($ARCH)" "$LOGDIR/kernel-$ARCH.log" \
-	"${KMAKE[@]}" "$(basename "$KIMAGE")"
-run_step "installing uAPI headers ($ARCH)" "$LOGDIR/headers-$ARCH.log" \
+run_step "building kernel ($BASE, $ARCH${BUILD_WHAT:+, $BUILD_WHAT})" "$LOGDIR/kernel-$ARCH.log" \
+	"${KMAKE[@]}" "$KTARGET"
+[ "$KTARGET" = "$(basename "$KIMAGE")" ] || exit 0
+run_step "installing uAPI headers ($BASE, $ARCH)" "$LOGDIR/headers-$ARCH.log" \
 	"${KMAKE[@]}" headers_install INSTALL_HDR_PATH="$KHDR"
 say "kernel: ${KOBJ#"$TOP"/}/$KIMAGE"

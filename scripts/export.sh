@@ -1,15 +1,15 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
-# Write base..HEAD of the kernel tree as the series: patches/series, the
-# cover letter and one git-format-patch file per commit. Deterministic: the
-# same commits always give byte-identical files.
+# Write base..HEAD of build/$BASE/linux as the base's queue: series, the
+# cover letter and one git-format-patch file per commit. Deterministic:
+# the same commits always give byte-identical files.
 #
-# usage: export.sh [OUTDIR]     (default: patches/)
+# usage: export.sh [OUTDIR]     (default: patches/$QUEUE/)
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
-OUT=${1:-$TOP/patches}
-COVER_IN=$TOP/patches/0000-cover-letter.patch
+OUT=${1:-$QDIR}
+COVER_IN=$QDIR/0000-cover-letter.patch
 
 [ -d "$KSRC/.git" ] || die "no kernel tree at $KSRC: run 'make tree' first"
 git -C "$KSRC" rev-parse -q --verify base >/dev/null || die "$KSRC has no 'base' tag"
@@ -17,7 +17,7 @@ git -C "$KSRC" rev-parse -q --verify base >/dev/null || die "$KSRC has no 'base'
 kgit() { git -C "$KSRC" -c core.abbrev=12 -c diff.noprefix=false \
 	-c diff.mnemonicPrefix=false -c diff.renames=true "$@"; }
 
-if [ "$OUT" = "$TOP/patches" ] && [ -n "$(kgit status --porcelain)" ]; then
+if [ "$OUT" = "$QDIR" ] && [ -n "$(kgit status --porcelain)" ]; then
 	warn "uncommitted changes in ${KSRC#"$TOP"/} are not exported (commit them first)"
 fi
 
@@ -32,7 +32,7 @@ if [ "$n" -gt 0 ]; then
 fi
 
 # Cover letter: subject and body are kept from the existing one (edit them
-# in patches/0000-cover-letter.patch); the rest is regenerated.
+# in patches/$QUEUE/0000-cover-letter.patch); the rest is regenerated.
 subject="KVM: precise, idempotent guest clock migration"
 body=
 date=
@@ -63,7 +63,7 @@ email=$(git -C "$TOP" config user.email || echo "unknown@localhost")
 	echo
 	printf '%s\n' "$body"
 	echo
-	echo "Based on Debian's $PACKAGE $(cat "$BUILD/base/version" 2>/dev/null || echo "$VERSION")."
+	echo "Based on Debian's $PACKAGE $(base_version)."
 	if [ "$n" -gt 0 ]; then
 		echo
 		kgit shortlog base..HEAD
@@ -72,7 +72,7 @@ email=$(git -C "$TOP" config user.email || echo "unknown@localhost")
 } >"$tmp/out/0000-cover-letter.patch"
 
 {
-	echo "# Applied in this order on top of the base in base.pin."
+	echo "# Applied in this order on top of the base in bases/$BASE.pin."
 	echo "# 0000-cover-letter.patch describes the series and is not applied."
 	(cd "$tmp/out" && ls -1 -- *.patch | grep -v '^0000-cover-letter.patch$' || true)
 } >"$tmp/out/series"
@@ -80,6 +80,6 @@ email=$(git -C "$TOP" config user.email || echo "unknown@localhost")
 mkdir -p "$OUT"
 rm -f "$OUT"/*.patch "$OUT/series"
 cp "$tmp/out/"* "$OUT/"
-if [ "$OUT" = "$TOP/patches" ]; then
-	say "exported $n patch(es) and the cover letter to patches/"
+if [ "$OUT" = "$QDIR" ]; then
+	say "exported $n patch(es) and the cover letter to ${QDIR#"$TOP"/}/"
 fi

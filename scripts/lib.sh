@@ -1,16 +1,47 @@
 # SPDX-License-Identifier: GPL-2.0
 # Shared helpers for the harness scripts. Source it, do not run it.
+#
+# BASE selects the kernel base and its patch queue (bases/$BASE.pin):
+# 7.3, the upstream base (default), or 6.12, the LTS backport. Everything
+# built for a base lives in build/$BASE/; downloads (build/dl), the arm64
+# busybox and the compiler cache are shared.
 
 TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 BUILD=${BUILD:-$TOP/build}
-KSRC=${KSRC:-$BUILD/linux}
-LOGDIR=$BUILD/logs
-# shellcheck source=../base.pin
-. "$TOP/base.pin"
+BASES_ALL="7.3 6.12"
 
 say()  { printf '==> %s\n' "$*"; }
 warn() { printf 'WARNING: %s\n' "$*" >&2; }
 die()  { printf 'ERROR: %s\n' "$*" >&2; exit 1; }
+
+# base_setup [BASE]: load bases/$BASE.pin and set the per-base paths.
+# Called once below for $BASE; scripts that handle several bases call it
+# again (in a subshell) for each.
+base_setup() {
+	BASE=${1:-${BASE:-7.3}}
+	local pin=$TOP/bases/$BASE.pin
+	[ -f "$pin" ] || die "unknown BASE '$BASE' (use one of: $BASES_ALL)"
+	unset APT_SOURCES QUEUE BASE_ROLE
+	# shellcheck source=../bases/7.3.pin
+	. "$pin"
+	BDIR=$BUILD/$BASE
+	KSRC=$BDIR/linux
+	LOGDIR=$BDIR/logs
+	QDIR=$TOP/patches/$QUEUE
+	SCRATCH=$BDIR/scratch
+	BASEINFO=$BDIR/base
+}
+# A caller may point BDIR (and so the tree, object and log directories)
+# at a scratch copy, or KSRC alone at another tree.
+_bdir=${BDIR:-} _ksrc=${KSRC:-}
+base_setup "${BASE:-7.3}"
+if [ -n "$_bdir" ]; then
+	BDIR=$_bdir
+	KSRC=$BDIR/linux
+	LOGDIR=$BDIR/logs
+fi
+[ -z "$_ksrc" ] || KSRC=$_ksrc
+unset _bdir _ksrc
 
 # Resolve ARCH (x86_64 or arm64) into everything that differs per arch.
 arch_setup() {
@@ -18,7 +49,7 @@ arch_setup() {
 	case "$ARCH" in
 	x86_64)
 		KARCH=x86
-		SELFTEST_ARCH=x86_64
+		SELFTEST_ARCH=$SELFTEST_DIR_x86_64
 		CROSS=
 		KIMAGE=arch/x86/boot/bzImage
 		QEMU=qemu-system-x86_64
@@ -26,7 +57,7 @@ arch_setup() {
 	arm64|aarch64)
 		ARCH=arm64
 		KARCH=arm64
-		SELFTEST_ARCH=aarch64
+		SELFTEST_ARCH=$SELFTEST_DIR_arm64
 		CROSS=aarch64-linux-gnu-
 		KIMAGE=arch/arm64/boot/Image
 		QEMU=qemu-system-aarch64
@@ -35,11 +66,11 @@ arch_setup() {
 		die "unknown ARCH '$ARCH' (use x86_64 or arm64)"
 		;;
 	esac
-	KOBJ=$BUILD/kernel-$ARCH
-	KHDR=$BUILD/headers-$ARCH
-	STOBJ=$BUILD/selftests-$ARCH
-	TOOLOBJ=$BUILD/tools-$ARCH
-	VMDIR=$BUILD/vm-$ARCH
+	KOBJ=$BDIR/kernel-$ARCH
+	KHDR=$BDIR/headers-$ARCH
+	STOBJ=$BDIR/selftests-$ARCH
+	TOOLOBJ=$BDIR/tools-$ARCH
+	VMDIR=$BDIR/vm-$ARCH
 	JOBS=${JOBS:-$(nproc)}
 }
 
@@ -77,19 +108,25 @@ run_step() {
 	say "$name: done in $(fmt_secs $(($(date +%s) - start)))"
 }
 
-# Patch files named by patches/series, in order, comments skipped.
+# Patch files named by the queue's series file, in order, comments skipped.
 series_patches() {
-	[ -f "$TOP/patches/series" ] || return 0
-	sed -e 's/#.*//' -e 's/[[:space:]]*$//' "$TOP/patches/series" | grep -v '^$' || true
+	[ -f "$QDIR/series" ] || return 0
+	sed -e 's/#.*//' -e 's/[[:space:]]*$//' "$QDIR/series" | grep -v '^$' || true
 }
 
-# The tarball of the base, as resolved by fetch-base.sh.
+# The tarball of the base and its version, as resolved by fetch-base.sh
+# (the pinned one, or the newest one with a warning).
 base_tarball() {
-	cat "$BUILD/base/tarball-path" 2>/dev/null || die "base not fetched: run 'make setup'"
+	cat "$BASEINFO/tarball-path" 2>/dev/null ||
+		die "base $BASE not fetched: run 'make setup'"
+}
+base_version() {
+	cat "$BASEINFO/version" 2>/dev/null || echo "$VERSION"
 }
 
 # scratch_worktree DIR: a detached worktree of the kernel tree at DIR
-# (re)created if it is missing or stale, for builds at other commits.
+# (re)created if it is missing or stale, for work at other commits that
+# must leave build/$BASE/linux alone.
 scratch_worktree() {
 	if ! { [ -f "$1/.git" ] &&
 	       git -C "$1" rev-parse -q --verify HEAD >/dev/null 2>&1; }; then
@@ -97,4 +134,50 @@ scratch_worktree() {
 		git -C "$KSRC" worktree prune
 		git -C "$KSRC" worktree add -q --detach "$1" base
 	fi
+}
+
+# tree_is_clean: build/$BASE/linux has no uncommitted change and no
+# operation in progress, so scripts may check out other commits in it
+# and come back.
+tree_is_clean() {
+	[ -z "$(git -C "$KSRC" status --porcelain)" ] &&
+		git -C "$KSRC" symbolic-ref -q HEAD >/dev/null &&
+		[ ! -d "$(git -C "$KSRC" rev-parse --git-path rebase-apply)" ] &&
+		[ ! -d "$(git -C "$KSRC" rev-parse --git-path rebase-merge)" ]
+}
+
+# queue_tip: the queue of BASE applied to its base with 'git am' in the
+# scratch worktree (build/$BASE/scratch/linux), which is left checked out
+# there; prints the tip commit. Remembered per queue content, so a second
+# call for an unchanged queue only checks the tip out. On a patch that
+# does not apply, says which and returns 1.
+queue_tip() {
+	local key tip p wt=$SCRATCH/linux log=$LOGDIR/queue-am.log
+	mkdir -p "$LOGDIR"
+	key=$( (cat "$QDIR/series"; series_patches | sed "s|^|$QDIR/|" | xargs -r cat) |
+		sha256sum | cut -c1-16)
+	scratch_worktree "$wt"
+	if tip=$(git -C "$KSRC" rev-parse -q --verify "refs/harness/queue-$key^{commit}"); then
+		git -C "$wt" checkout -q -f --detach "$tip"
+		echo "$tip"
+		return 0
+	fi
+	git -C "$wt" am --abort >/dev/null 2>&1 || true
+	git -C "$wt" checkout -q -f --detach base
+	while read -r p; do
+		[ -n "$p" ] || continue
+		if [ ! -f "$QDIR/$p" ]; then
+			echo "${QDIR#"$TOP"/}/series names $p, which does not exist" >&2
+			return 1
+		fi
+		if ! git -C "$wt" am -q --keep-cr "$QDIR/$p" >"$log" 2>&1; then
+			git -C "$wt" am --abort >/dev/null 2>&1 || true
+			echo "${QDIR#"$TOP"/}/$p does not apply (git am) to $PACKAGE $(base_version) + the patches before it:" >&2
+			sed 's/^/      /' "$log" >&2
+			return 1
+		fi
+	done < <(series_patches)
+	tip=$(git -C "$wt" rev-parse HEAD)
+	git -C "$KSRC" update-ref "refs/harness/queue-$key" "$tip"
+	echo "$tip"
 }

@@ -1,7 +1,8 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 # Install what the harness needs (Debian packages, arm64 busybox, the pinned
-# kernel source). Idempotent and quick when everything is there already.
+# kernel source of every base in BASES). Idempotent and quick when
+# everything is there already.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
@@ -10,7 +11,12 @@ PACKAGES=(
 	perl python3 python3-ply python3-git git rsync ccache file sparse
 	gcc-aarch64-linux-gnu binutils-aarch64-linux-gnu libc6-dev-arm64-cross
 	qemu-system-x86 qemu-system-arm busybox-static gnuplot-nox
+	libc6-dev-i386
 )
+# libc6-dev-i386: the 32-bit libc headers for the uAPI check's -m32
+# compile (gcc-multilib itself conflicts with the arm64 cross compiler).
+BASES=${BASES:-$BASES_ALL}
+LOGDIR=$BUILD/logs
 
 apt_updated=
 apt_update() {
@@ -58,4 +64,6 @@ if [ ! -x "$BB_ARM64" ]; then
 	dpkg-deb -x "$BUILD"/dl/busybox-static_*_arm64.deb "$BUILD/busybox-arm64"
 fi
 
-"$TOP/scripts/fetch-base.sh"
+for b in $BASES; do
+	BASE=$b "$TOP/scripts/fetch-base.sh"
+done

@@ -1,27 +1,30 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
-# Lay out build/linux: the pinned base, committed and tagged 'base', with
-# the series applied on top as commits. Refuses to throw away work that is
-# not exported yet unless FORCE=1. With --if-missing, only when there is
-# no tree yet.
+# Lay out build/$BASE/linux: the pinned base, committed and tagged 'base',
+# with the base's queue (patches/$QUEUE) applied on top as commits.
+# Refuses to throw away work that is not exported yet unless FORCE=1.
+# With --if-missing, only when there is no tree yet.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
 FORCE=${FORCE:-0}
+mkdir -p "$LOGDIR"
 if [ "${1:-}" = --if-missing ] && [ -d "$KSRC/.git" ]; then
 	exit 0
 fi
 tarball=$(base_tarball)
-base_id="$(cat "$BUILD/base/version") $(sha256sum "$tarball" | cut -d' ' -f1)"
+version=$(base_version)
+base_id="$version $(sha256sum "$tarball" | cut -d' ' -f1)"
+q=${QDIR#"$TOP"/}
 
-# Is every commit and change in the tree also in patches/?
+# Is every commit and change in the tree also in the queue?
 tree_is_exported() {
 	local tmp rc=0
 	[ -z "$(git -C "$KSRC" status --porcelain)" ] || return 1
 	tmp=$(mktemp -d)
 	"$TOP/scripts/export.sh" "$tmp" >/dev/null 2>&1 || rc=1
 	if [ $rc -eq 0 ]; then
-		diff -r -q "$tmp" "$TOP/patches" >/dev/null 2>&1 || rc=1
+		diff -r -q "$tmp" "$QDIR" >/dev/null 2>&1 || rc=1
 	fi
 	rm -rf "$tmp"
 	return $rc
@@ -31,10 +34,10 @@ reuse=0
 if [ -d "$KSRC/.git" ]; then
 	if [ "$FORCE" != 1 ] && ! tree_is_exported; then
 		cat >&2 <<-MSG
-		ERROR: ${KSRC#"$TOP"/} has commits or changes that are not in patches/.
-		  keep them:    commit your changes in ${KSRC#"$TOP"/}, then 'make export'
-		                and commit patches/ in the project repository
-		  discard them: make tree FORCE=1
+		ERROR: ${KSRC#"$TOP"/} has commits or changes that are not in $q/.
+		  keep them:    commit your changes in ${KSRC#"$TOP"/}, then 'make export BASE=$BASE'
+		                and commit $q/ in the project repository
+		  discard them: make tree BASE=$BASE FORCE=1
 		MSG
 		exit 1
 	fi
@@ -46,10 +49,10 @@ fi
 if [ $reuse -eq 1 ]; then
 	say "resetting ${KSRC#"$TOP"/} to base"
 	git -C "$KSRC" am --abort >/dev/null 2>&1 || true
-	git -C "$KSRC" reset -q --hard base
+	git -C "$KSRC" checkout -q -f -B series base
 	git -C "$KSRC" clean -fdq
 else
-	say "extracting $(basename "$tarball") ($(cat "$BUILD/base/version")) into ${KSRC#"$TOP"/}"
+	say "extracting $(basename "$tarball") ($version) into ${KSRC#"$TOP"/}"
 	rm -rf "$KSRC" "$KSRC.tmp"
 	mkdir -p "$KSRC.tmp"
 	tar -C "$KSRC.tmp" -xf "$tarball"
@@ -64,7 +67,7 @@ else
 	GIT_COMMITTER_NAME="Debian $PACKAGE" GIT_COMMITTER_EMAIL="$PACKAGE@packages.debian.org" \
 	GIT_AUTHOR_DATE="@$stamp +0000" GIT_COMMITTER_DATE="@$stamp +0000" \
 		git -C "$KSRC" commit -q --no-verify \
-		-m "$PACKAGE $(cat "$BUILD/base/version")" \
+		-m "$PACKAGE $version" \
 		-m "Extracted from $(basename "$tarball"), sha256 ${base_id#* }."
 	git -C "$KSRC" tag base
 	git -C "$KSRC" config harness.base "$base_id"
@@ -84,12 +87,12 @@ done
 
 n=0
 while read -r p; do
-	[ -f "$TOP/patches/$p" ] || die "patches/series names $p, which does not exist"
-	if ! git -C "$KSRC" am -q --keep-cr "$TOP/patches/$p" >"$LOGDIR/tree-am.log" 2>&1; then
+	[ -f "$QDIR/$p" ] || die "$q/series names $p, which does not exist"
+	if ! git -C "$KSRC" am -q --keep-cr "$QDIR/$p" >"$LOGDIR/tree-am.log" 2>&1; then
 		git -C "$KSRC" am --abort >/dev/null 2>&1 || true
 		cat "$LOGDIR/tree-am.log" >&2
-		die "patches/$p does not apply (tree left at the patch before it)"
+		die "$q/$p does not apply (tree left at the patch before it)"
 	fi
 	n=$((n + 1))
 done < <(series_patches)
-say "${KSRC#"$TOP"/}: base + $n patch(es) applied"
+say "${KSRC#"$TOP"/}: $PACKAGE $version + $n patch(es) of $q applied"

@@ -1,16 +1,18 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
-# Print the tests to run for ARCH as tab-separated "name timeout command":
-# all of tests/$ARCH.list, or those TESTS names. A TESTS word that is not in
-# the list is taken as a selftest path (e.g. x86_64/state_test) and runs
-# with DEFAULT_TIMEOUT.
+# Print the tests to run for BASE and ARCH as tab-separated "name timeout
+# command": all of tests/$BASE/$ARCH.list, or those TESTS names. A TESTS
+# word that is not in the list is taken as a selftest path (e.g.
+# x86/state_test on 7.3, x86_64/state_test on 6.12) and runs with
+# DEFAULT_TIMEOUT.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 arch_setup
 TESTS=${TESTS-all}
 DEFAULT_TIMEOUT=${DEFAULT_TIMEOUT:-300}
 
-list=$TOP/tests/$ARCH.list
+list=$TOP/tests/$BASE/$ARCH.list
+[ -f "$list" ] || die "no test list $list"
 table=$(sed -e 's/#.*//' "$list" |
 	awk 'NF >= 3 { c = $3; for (i = 4; i <= NF; i++) c = c " " $i;
 		       printf "%s\t%s\t%s\n", $1, $2, c }')
@@ -25,6 +27,6 @@ for t in $TESTS; do
 	elif [ -f "$KSRC/tools/testing/selftests/kvm/$t.c" ]; then
 		printf '%s\t%s\t%s\n' "$(basename "$t")" "$DEFAULT_TIMEOUT" "$t"
 	else
-		die "TESTS: '$t' is neither in tests/$ARCH.list nor a selftest"
+		die "TESTS: '$t' is neither in tests/$BASE/$ARCH.list nor a selftest of $BASE"
 	fi
 done

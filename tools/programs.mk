@@ -2,8 +2,12 @@
 # Read by make after tools/testing/selftests/kvm/Makefile of the patched tree
 # (make -f Makefile -f programs.mk), so the harness's programs are built with
 # exactly the selftests' flags and linked with their library (kvm_util).
+# Works with both bases' selftests (6.12's Makefile, 7.3's Makefile.kvm):
+# both define LIBKVM_OBJS and GEN_HDRS.
 #
 # Needs HARNESS_SRC (this directory) and HARNESS_OUT (where binaries go).
+# scripts/build-selftests.sh builds each program on its own: one that does
+# not compile against a base (uAPI the queue lacks) is skipped there.
 
 HARNESS_PROGS := clockinfo clockmig_demo
 HARNESS_BINS := $(patsubst %,$(HARNESS_OUT)/%,$(HARNESS_PROGS))
@@ -23,4 +27,6 @@ $(HARNESS_OUT)/clockmig_demo: $(HARNESS_SRC)/clockmig_demo.c $(CLOCKMIG_SRCS) \
 		$(CLOCKMIG_SRCS) $(LIBKVM_OBJS) $(LDLIBS) -o $@
 
 harness-programs: $(HARNESS_BINS)
-.PHONY: harness-programs
+print-harness-programs:
+	@echo $(HARNESS_PROGS)
+.PHONY: harness-programs print-harness-programs

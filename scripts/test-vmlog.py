@@ -1,15 +1,24 @@
 #!/usr/bin/env python3
 # SPDX-License-Identifier: GPL-2.0
 """Self-test of vmlog.py's judgement on made-up serial logs: a harness
-that passes a run with a kernel WARNING in it is worse than no harness."""
+that passes a run with a kernel WARNING in it, or lets a test run with
+lockdep off, is worse than no harness."""
 import os
 import subprocess
 import sys
 import tempfile
 
 VMLOG = os.path.join(os.path.dirname(os.path.abspath(__file__)), "vmlog.py")
-BOOT = "[    0.000000] Linux version 6.12\n@@BOOTED kernel=6.12 clocksource=tsc kvm=yes\n"
+BOOT = ("@@HOST-BOOT n=1 skip=0\n[    0.000000] Linux version 7.3\n"
+        "@@BOOTED kernel=7.3 clocksource=tsc kvm=yes skip=0\n@@LOCKDEP debug_locks:1\n")
 END = "@@LOCKDEP debug_locks:1\n@@DONE\n"
+SPLAT = "[   20.1] BUG: Invalid wait context\n"
+
+
+def reboot(skip):
+    return (f"@@HOST-BOOT n=2 skip={skip}\n"
+            f"@@BOOTED kernel=7.3 clocksource=tsc kvm=yes skip={skip}\n"
+            "@@LOCKDEP debug_locks:1\n")
 
 
 def run(log, tests, figures=None):
@@ -26,8 +35,24 @@ def run(log, tests, figures=None):
         p = subprocess.run([sys.executable, VMLOG, "summary"] + paths,
                            capture_output=True, text=True)
         with open(paths[2]) as f:
-            rows = {l.split("\t")[0]: l.split("\t")[1] for l in f if l.strip()}
-        return p.returncode, rows, p.stdout.strip().splitlines()
+            rows = [l.rstrip("\n").split("\t") for l in f if l.strip()]
+        global DETAILS
+        DETAILS = {r[0]: r[3] for r in rows}
+        return p.returncode, {r[0]: r[1] for r in rows}, p.stdout.strip().splitlines()
+
+
+DETAILS = {}
+
+
+def next_skip(log, n):
+    with tempfile.TemporaryDirectory() as d:
+        paths = [os.path.join(d, x) for x in ("log", "tests")]
+        with open(paths[0], "w") as f:
+            f.write(log)
+        with open(paths[1], "w") as f:
+            f.writelines(f"t{i}\t60\tt{i}\n" for i in range(n))
+        return subprocess.run([sys.executable, VMLOG, "next"] + paths,
+                              capture_output=True, text=True).stdout.strip()
 
 
 def figures_shown():
@@ -38,8 +63,9 @@ def figures_shown():
             and "    # ratio 9" not in out and out[-1] == "2 passed, 0 failed, 0 skipped")
 
 
-def section(name, body, rc):
-    return f"@@TEST-BEGIN {name}\n{body}@@TEST-END {name} rc={rc} secs=1.0\n"
+def section(name, body, rc, n=1, locks=1):
+    return (f"@@TEST-BEGIN {name} n={n}\n{body}"
+            f"@@TEST-END {name} rc={rc} secs=1.0 debug_locks={locks}\n")
 
 
 CASES = [
@@ -57,10 +83,47 @@ CASES = [
      BOOT + section("a", "[   12.5] WARNING: CPU: 1 PID: 80 at arch/x86/kvm/x86.c:1\n", 0)
      + section("b", "", 0) + END,
      ["a", "b"], 1, {"a": "FAIL", "b": "PASS"}),
-    ("lockdep report outside a test fails the run",
+    ("report printed after a test's end is that test's",
      BOOT + section("a", "", 0)
      + "[   13.0] WARNING: possible circular locking dependency detected\n" + END,
+     ["a"], 1, {"a": "FAIL", "(kernel log)": None}),
+    ("report before the first test fails the run",
+     BOOT + "[   1.0] WARNING: CPU: 0 PID: 1 at kernel/foo.c:1\n" + section("a", "", 0) + END,
      ["a"], 1, {"a": "PASS", "(kernel log)": "FAIL"}),
+    ("report found in the kernel log at boot fails the run",
+     BOOT + "@@KREPORT-BOOT [   1.0] BUG: sleeping function called\n" + section("a", "", 0) + END,
+     ["a"], 1, {"a": "PASS", "(kernel log)": "FAIL"}),
+    ("report found in the VM's kernel log fails the test, named",
+     BOOT + section("a", "@@KREPORT [  20.1] WARNING: CPU: 1 PID: 80 at x86.c:9\n", 0) + END,
+     ["a"], 1, {"a": "FAIL"}, ("a", "WARNING: CPU: 1 PID: 80 at x86.c:9")),
+    ("lockdep off after a test: it fails naming the report, the rest pass in a fresh boot",
+     BOOT + section("a", "", 0, 1)
+     + section("x", "ok\n" + SPLAT + "@@KREPORT " + SPLAT, 0, 2, 0)
+     + SPLAT.replace("BUG: Invalid wait context", "Call Trace:")
+     + "@@RESTART after x: kernel report\n" + reboot(2) + section("b", "", 0, 3) + END,
+     ["a", "x", "b"], 1,
+     {"a": "PASS", "x": "FAIL", "b": "PASS", "(kernel log)": None, "(lockdep)": None},
+     ("x", "lockdep turned itself off: BUG: Invalid wait context")),
+    ("lockdep off after a test without a report still fails it",
+     BOOT + section("x", "", 0, 1, 0) + "@@RESTART after x: lockdep turned itself off\n"
+     + reboot(1) + section("b", "", 0, 2) + END,
+     ["x", "b"], 1, {"x": "FAIL", "b": "PASS", "(lockdep)": None},
+     ("x", "lockdep turned itself off: no report found in the log")),
+    ("lockdep off from the boot on fails the run",
+     BOOT.replace("debug_locks:1", "debug_locks:0") + section("a", "", 0, 1, 0)
+     + "@@LOCKDEP debug_locks:0\n@@DONE\n",
+     ["a"], 1, {"a": "PASS", "(lockdep)": "FAIL"}),
+    ("clocksource not final in time fails the boot",
+     BOOT.replace("@@BOOTED", "@@BOOT-FAILED clocksource is 'tsc-early' after 60s, expected 'tsc'\n@@BOOTED")
+     + section("a", "", 0) + END,
+     ["a"], 1, {"a": "PASS", "(boot)": "FAIL"}),
+    ("a crash: the test fails, the rest run in a fresh boot",
+     BOOT + "@@TEST-BEGIN a n=1\n[   5.0] Kernel panic - not syncing: x\n"
+     + reboot(1) + section("b", "", 0, 2) + END,
+     ["a", "b"], 1, {"a": "FAIL", "b": "PASS", "(boot)": None}),
+    ("a fresh boot that never reaches /init fails the boot and the rest",
+     BOOT + "@@TEST-BEGIN a n=1\n" + "@@HOST-BOOT n=2 skip=1\ngarbage\n",
+     ["a", "b"], 1, {"a": "FAIL", "b": "FAIL", "(boot)": "FAIL"}),
     ("RCU stall fails",
      BOOT + section("a", "[   70.0] rcu: INFO: rcu_preempt detected stalls on CPUs/tasks:\n", 0) + END,
      ["a"], 1, {"a": "FAIL"}),
@@ -72,10 +135,11 @@ CASES = [
      BOOT + section("a", "", 0) + "@@LOCKDEP debug_locks:0\n@@DONE\n",
      ["a"], 1, {"a": "PASS", "(lockdep)": "FAIL"}),
     ("lockdep missing fails",
-     BOOT + section("a", "", 0) + "@@LOCKDEP missing\n@@DONE\n",
+     BOOT.replace("debug_locks:1", "debug_locks:missing")
+     + section("a", "", 0, 1, "missing") + "@@LOCKDEP debug_locks:missing\n@@DONE\n",
      ["a"], 1, {"(lockdep)": "FAIL"}),
     ("VM died mid-run fails the rest",
-     BOOT + "@@TEST-BEGIN a\n[   5.0] Kernel panic - not syncing\n",
+     BOOT + "@@TEST-BEGIN a n=1\n[   5.0] Kernel panic - not syncing\n",
      ["a", "b"], 1, {"a": "FAIL", "b": "FAIL", "(kernel log)": None}),
     ("no boot fails", "garbage\n", ["a"], 1, {"a": "FAIL", "(boot)": "FAIL"}),
     ("test output that is not a kernel line is not a kernel report",
@@ -84,20 +148,44 @@ CASES = [
 ]
 
 
+# Where the next boot starts (vmtest.sh's loop): log, number of tests, answer.
+NEXT = [
+    ("all done: no other boot", BOOT + section("t0", "", 0, 1) + END, 1, "done"),
+    ("restart after test 2 of 3: skip 2",
+     BOOT + section("t0", "", 0, 1) + section("t1", "", 0, 2, 0) + "@@RESTART after t1\n",
+     3, "2"),
+    ("crash in test 1 of 2: skip 1", BOOT + "@@TEST-BEGIN t0 n=1\n", 2, "1"),
+    ("crash in the last test: done", BOOT + "@@TEST-BEGIN t0 n=1\n", 1, "done"),
+    ("a boot that ran no test: done (no loop)",
+     BOOT + "@@TEST-BEGIN t0 n=1\n@@HOST-BOOT n=2 skip=1\n", 3, "done"),
+]
+
+
 def main():
     failed = 0
-    for name, log, tests, want_rc, want in CASES:
+    for name, log, tests, want_rc, want, *detail in CASES:
         rc, rows, out = run(log, tests)
         last = out[-1]
         ok = rc == want_rc and all(rows.get(k) == v for k, v in want.items())
+        ok = ok and last.endswith("skipped")
+        for test, text in detail:
+            ok = ok and text in DETAILS.get(test, "")
         print(f"{'ok' if ok else 'not ok'} - {name}")
         if not ok:
-            print(f"#   rc={rc} rows={rows} last={last!r}")
+            print(f"#   rc={rc} rows={rows} details={DETAILS} last={last!r}")
+            failed += 1
+    for name, log, n, want in NEXT:
+        got = next_skip(log, n)
+        ok = got == want
+        print(f"{'ok' if ok else 'not ok'} - next boot: {name}")
+        if not ok:
+            print(f"#   got {got!r}, want {want!r}")
             failed += 1
     ok = figures_shown()
     print(f"{'ok' if ok else 'not ok'} - figures: matching output lines shown")
     failed += not ok
-    print(f"# {len(CASES) + 1 - failed} of {len(CASES) + 1} vmlog cases ok")
+    total = len(CASES) + len(NEXT) + 1
+    print(f"# {total - failed} of {total} vmlog cases ok")
     return 1 if failed else 0
 
 

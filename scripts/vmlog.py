@@ -1,22 +1,30 @@
 #!/usr/bin/env python3
 # SPDX-License-Identifier: GPL-2.0
-"""Read the serial console of the test VM (see vm-init.sh).
+"""Read the serial console of the test VM (see vm-init.sh and vmtest.sh).
 
-  vmlog.py follow LOG TESTS.TSV [--show-output]
+  vmlog.py follow LOG TESTS.TSV [--show-output] [--append]
       Copy stdin to LOG and show progress: which test runs, how long it took.
+  vmlog.py next LOG TESTS.TSV
+      After a boot of the VM: print how many tests have started so far (the
+      harness.skip of the next boot), or "done" when no boot is needed.
+  vmlog.py pattern
+      Print KERNEL_REPORTS as a grep -E pattern file (vm-init.sh's check).
   vmlog.py summary LOG TESTS.TSV RESULTS.TSV [FIGURES]
-      Decide each test's result from its exit code, its kselftest TAP totals
-      and the kernel messages printed while it ran; fail on any kernel
-      report anywhere in the log; print a table, the figures (the output
-      lines of each test that match its pattern in FIGURES, a file of
-      "test-name regex" lines) and the closing line
-      "N passed, N failed, N skipped". Exit 1 if anything failed.
+      Decide each test's result from its exit code, its kselftest TAP totals,
+      the kernel reports printed or found (@@KREPORT) while it ran and
+      whether lockdep stayed on; fail on any kernel report anywhere in the
+      log; print a table, the figures (the output lines of each test that
+      match its pattern in FIGURES, a file of "test-name regex" lines) and
+      the closing line "N passed, N failed, N skipped". Exit 1 if anything
+      failed. LOG may hold several boots: after a test that left a report
+      or turned lockdep off, the rest run in a fresh boot.
 """
 import re
 import sys
 import time
 
-# Kernel reports that fail a run wherever they appear.
+# Kernel reports that fail a run wherever they appear. Also used as an
+# extended regular expression (grep -E) inside the VM: keep it portable.
 KERNEL_REPORTS = re.compile(
     r"WARNING:|BUG:|Oops|Kernel panic|kernel BUG at|general protection fault"
     r"|Unable to handle kernel|Internal error:|Call Trace:|Call trace:"
@@ -24,8 +32,9 @@ KERNEL_REPORTS = re.compile(
     r"|inconsistent lock state|suspicious RCU usage|DEBUG_LOCKS_WARN_ON"
     r"|turning off the locking correctness validator"
     r"|rcu: INFO:|detected stalls|self-detected stall"
-    r"|blocked for more than \d+ seconds|KASAN|UBSAN|soft lockup|hard LOCKUP")
+    r"|blocked for more than [0-9]+ seconds|KASAN|UBSAN|soft lockup|hard LOCKUP")
 KERNEL_LINE = re.compile(r"^\[\s*\d+\.\d+\]")
+TIMESTAMP = re.compile(r"^\[\s*\d+\.\d+\]\s*")
 TOTALS = re.compile(r"# Totals: pass:(\d+) fail:(\d+) xfail:(\d+) xpass:(\d+)"
                     r" skip:(\d+) error:(\d+)")
 KSFT_SKIP = 4
@@ -46,12 +55,12 @@ def clean(raw):
     return raw.decode("utf-8", "replace").replace("\r", "").rstrip("\n")
 
 
-def follow(log, tests, show_output):
+def follow(log, tests, show_output, append):
     n = len(tests)
-    idx = 0
     start = time.monotonic()
     test_start = None
-    with open(log, "wb") as out:
+    idx = 0
+    with open(log, "ab" if append else "wb") as out:
         for raw in iter(sys.stdin.buffer.readline, b""):
             out.write(raw)
             out.flush()
@@ -59,23 +68,60 @@ def follow(log, tests, show_output):
             if line.startswith("@@BOOTED"):
                 print(f"    booted in {time.monotonic() - start:.0f}s: "
                       f"{line[9:]}", flush=True)
+            elif line.startswith("@@BOOT-FAILED"):
+                print(f"    BOOT FAILED: {line[14:]}", flush=True)
             elif line.startswith("@@TEST-BEGIN "):
-                idx += 1
+                m = re.search(r" n=(\d+)", line)
+                idx = int(m.group(1)) if m else idx + 1
                 test_start = time.monotonic()
                 name = line.split()[1]
                 end = "\n" if show_output else " "
                 print(f"    [{idx}/{n}] {name} ...", end=end, flush=True)
+            elif line.startswith("@@KREPORT "):
+                if not show_output and test_start is not None:
+                    print("kernel report ...", end=" ", flush=True)
             elif line.startswith("@@TEST-END "):
                 rc = re.search(r"rc=(\d+)", line)
                 rc = int(rc.group(1)) if rc else -1
                 word = {0: "exit 0", KSFT_SKIP: "skip", SIGKILL_RC: "TIMEOUT"}.get(
                     rc, f"exit {rc}")
+                if re.search(r"debug_locks=0", line):
+                    word += ", lockdep off"
                 secs = time.monotonic() - test_start if test_start else 0
                 prefix = f"    [{idx}/{n}] done:" if show_output else ""
                 print(f"{prefix} {word} ({secs:.1f}s)", flush=True)
                 test_start = None
+            elif line.startswith("@@RESTART "):
+                print(f"    {line[10:]}: the remaining tests run in a fresh boot",
+                      flush=True)
             elif show_output and test_start is not None and not KERNEL_LINE.match(line):
                 print(f"      {line}", flush=True)
+
+
+def read_lines(log):
+    with open(log, "rb") as f:
+        return [clean(raw) for raw in f.read().split(b"\n")]
+
+
+def next_skip(log, tests):
+    """How many tests the boots so far have started, or None if no other
+    boot is needed (all done, or the last boot ran no test at all)."""
+    started = 0
+    last_boot_started = 0
+    done = False
+    for line in read_lines(log):
+        if line.startswith("@@HOST-BOOT"):
+            last_boot_started = 0
+            done = False
+        elif line.startswith("@@TEST-BEGIN "):
+            m = re.search(r" n=(\d+)", line)
+            started = max(started, int(m.group(1)) if m else started + 1)
+            last_boot_started += 1
+        elif line.startswith("@@DONE"):
+            done = True
+    if done or last_boot_started == 0 or started >= len(tests):
+        return None
+    return started
 
 
 def first_match(lines, pattern):
@@ -144,56 +190,148 @@ def print_figures(tests, sections, figures):
             print(f"    {line}")
 
 
+def strip_ts(line):
+    return TIMESTAMP.sub("", line.strip())
+
+
+class Log:
+    """The serial log, split into boots and test sections."""
+
+    def __init__(self, lines):
+        self.sections = {}      # test name -> its output lines
+        self.rcs = {}           # test name -> (rc, secs)
+        self.locks = {}         # test name -> debug_locks after it
+        self.kreports = {}      # test name -> reports found in the VM
+        self.outside_bad = []   # reports outside any test
+        self.boot_locks = []    # debug_locks at each boot
+        self.final_locks = None
+        self.boots = 0          # boots that reached /init
+        self.host_boots = 0     # boots vmtest.sh started
+        self.silent_boots = []  # vmtest.sh boots that never reached /init
+        self.boot_failed = []   # @@BOOT-FAILED messages
+        self.restarts = []
+        self.done = False
+        current = None
+        last_ended = None
+        booted_now = True
+        seen_lockdep = True
+        for line in lines:
+            if line.startswith("@@HOST-BOOT"):
+                if not booted_now:
+                    self.silent_boots.append(self.host_boots)
+                self.host_boots += 1
+                booted_now = False
+                current = last_ended = None
+            elif line.startswith("@@BOOTED"):
+                self.boots += 1
+                booted_now = True
+                seen_lockdep = False
+                current = last_ended = None
+            elif line.startswith("@@BOOT-FAILED "):
+                self.boot_failed.append(line[14:].strip())
+            elif line.startswith("@@LOCKDEP "):
+                value = line.split(None, 1)[1].strip()
+                if not seen_lockdep:
+                    self.boot_locks.append(value)
+                    seen_lockdep = True
+                else:
+                    self.final_locks = value
+            elif line.startswith("@@KREPORT-BOOT "):
+                self.outside_bad.append(line[15:].strip())
+            elif line.startswith("@@TEST-BEGIN "):
+                current = line.split()[1]
+                self.sections[current] = []
+                self.kreports[current] = []
+                last_ended = None
+            elif line.startswith("@@KREPORT ") and current:
+                self.kreports[current].append(line[10:].strip())
+            elif line.startswith("@@TEST-END ") and current:
+                m = re.search(r"rc=(\d+) secs=([\d.]+)", line)
+                self.rcs[current] = (int(m.group(1)), float(m.group(2))) if m else (-1, 0.0)
+                m = re.search(r"debug_locks=(\S+)", line)
+                if m:
+                    self.locks[current] = m.group(1)
+                last_ended = current
+                current = None
+            elif line.startswith("@@RESTART "):
+                self.restarts.append(line[10:].strip())
+                current = None
+            elif line.startswith("@@DONE"):
+                self.done = True
+            elif current is not None:
+                self.sections[current].append(line)
+            elif KERNEL_LINE.match(line) and KERNEL_REPORTS.search(line):
+                # A report between two tests is the earlier one's: the
+                # console can lag behind the kernel log.
+                if last_ended:
+                    self.kreports[last_ended].append(line.strip())
+                else:
+                    self.outside_bad.append(line.strip())
+        if self.host_boots and not booted_now:
+            self.silent_boots.append(self.host_boots)
+
+    def test_reports(self, name):
+        """Kernel reports during a test: found in the VM or on the console."""
+        seen, out = set(), []
+        console = [l.strip() for l in self.sections.get(name, [])
+                   if KERNEL_LINE.match(l) and KERNEL_REPORTS.search(l)]
+        for line in self.kreports.get(name, []) + console:
+            if strip_ts(line) not in seen:
+                seen.add(strip_ts(line))
+                out.append(line)
+        return out
+
+    def lockdep_lost(self, name):
+        """Lockdep was on at boot and off after this test."""
+        return (self.locks.get(name) == "0"
+                and "debug_locks:1" in self.boot_locks)
+
+
 def summary(log, tests, results_path, figures_path=None):
-    with open(log, "rb") as f:
-        lines = [clean(raw) for raw in f.read().split(b"\n")]
-
-    sections = {}
-    rcs = {}
-    current = None
-    outside_bad = []
-    lockdep = None
-    booted = done = False
-    for line in lines:
-        if line.startswith("@@BOOTED"):
-            booted = True
-        elif line.startswith("@@TEST-BEGIN "):
-            current = line.split()[1]
-            sections[current] = []
-        elif line.startswith("@@TEST-END ") and current:
-            m = re.search(r"rc=(\d+) secs=([\d.]+)", line)
-            rcs[current] = (int(m.group(1)), float(m.group(2))) if m else (-1, 0.0)
-            current = None
-        elif line.startswith("@@LOCKDEP "):
-            lockdep = line.split(None, 1)[1]
-        elif line.startswith("@@DONE"):
-            done = True
-        elif current is not None:
-            sections[current].append(line)
-        elif KERNEL_LINE.match(line) and KERNEL_REPORTS.search(line):
-            outside_bad.append(line.strip())
-
+    L = Log(read_lines(log))
     rows = []
+    blamed = set()
     for name, _, _ in tests:
-        section = sections.get(name, [])
-        bad = [l.strip() for l in section
-               if KERNEL_LINE.match(l) and KERNEL_REPORTS.search(l)]
-        if name not in rcs:
+        bad = L.test_reports(name)
+        blamed.update(strip_ts(b) for b in bad)
+        if name not in L.sections:
+            rows.append((name, "FAIL", "", "did not run: the VM died or timed out before it"))
+            continue
+        if name not in L.rcs:
             why = "kernel: " + bad[0] if bad else "VM died or timed out"
             rows.append((name, "FAIL", "", "did not finish: " + why))
             continue
-        rc, secs = rcs[name]
-        result, detail = judge(name, rc, section, bad)
+        rc, secs = L.rcs[name]
+        if L.lockdep_lost(name):
+            why = strip_ts(bad[0]) if bad else "no report found in the log"
+            rows.append((name, "FAIL", f"{secs:.1f}s", "lockdep turned itself off: " + why))
+            continue
+        result, detail = judge(name, rc, L.sections[name], bad)
         rows.append((name, result, f"{secs:.1f}s", detail))
 
-    if not booted:
+    if not L.boots:
         rows.append(("(boot)", "FAIL", "", "the VM never reached /init"))
-    if outside_bad:
-        rows.append(("(kernel log)", "FAIL", "", outside_bad[0]))
-    if done and lockdep != "debug_locks:1":
-        what = ("lockdep is not enabled in this kernel" if lockdep in (None, "missing")
+    elif L.silent_boots:
+        rows.append(("(boot)", "FAIL", "", f"boot {L.silent_boots[0]} of {L.host_boots}"
+                     " never reached /init"))
+    for msg in L.boot_failed[:1]:
+        rows.append(("(boot)", "FAIL", "", msg))
+    outside = [l for l in L.outside_bad if strip_ts(l) not in blamed]
+    if outside:
+        rows.append(("(kernel log)", "FAIL", "", outside[0]))
+    if any(v != "debug_locks:1" for v in L.boot_locks):
+        what = ("lockdep is not enabled in this kernel"
+                if any(v in ("missing", "debug_locks:missing") for v in L.boot_locks)
+                else "lockdep was off from the boot on")
+        rows.append(("(lockdep)", "FAIL", "", what))
+    elif L.done and L.boots and not L.boot_locks and L.final_locks != "debug_locks:1":
+        # A log without a lockdep line at boot (an older /init).
+        what = ("lockdep is not enabled in this kernel" if L.final_locks in (None, "missing")
                 else "lockdep turned itself off (debug_locks=0) after a report")
         rows.append(("(lockdep)", "FAIL", "", what))
+    elif (L.done and L.final_locks not in (None, "debug_locks:1")
+          and not any(L.lockdep_lost(n) for n, _, _ in tests)):
+        rows.append(("(lockdep)", "FAIL", "", "lockdep turned itself off (debug_locks=0)"))
 
     width = max([len(r[0]) for r in rows] + [4])
     print(f"\n  {'TEST':<{width}}  RESULT  TIME    DETAIL")
@@ -201,10 +339,12 @@ def summary(log, tests, results_path, figures_path=None):
         if len(detail) > 90:
             detail = detail[:87] + "..."
         print(f"  {name:<{width}}  {result:<6}  {secs:<6}  {detail}")
+    if L.host_boots > 1:
+        print(f"\n  {L.host_boots} boots: " + "; ".join(L.restarts or ["the VM stopped early"]))
     with open(results_path, "w") as f:
         for row in rows:
             f.write("\t".join(row) + "\n")
-    print_figures(tests, sections, read_figures(figures_path))
+    print_figures(tests, L.sections, read_figures(figures_path))
     passed = sum(1 for r in rows if r[1] == "PASS")
     failed = sum(1 for r in rows if r[1] == "FAIL")
     skipped = sum(1 for r in rows if r[1] == "SKIP")
@@ -213,12 +353,21 @@ def summary(log, tests, results_path, figures_path=None):
 
 
 def main():
-    if len(sys.argv) >= 4 and sys.argv[1] == "follow":
-        follow(sys.argv[2], read_tests(sys.argv[3]), "--show-output" in sys.argv[4:])
+    args = sys.argv[1:]
+    if len(args) >= 3 and args[0] == "follow":
+        follow(args[1], read_tests(args[2]), "--show-output" in args[3:],
+               "--append" in args[3:])
         return 0
-    if len(sys.argv) in (5, 6) and sys.argv[1] == "summary":
-        figures = sys.argv[5] if len(sys.argv) == 6 else None
-        return summary(sys.argv[2], read_tests(sys.argv[3]), sys.argv[4], figures)
+    if len(args) == 3 and args[0] == "next":
+        skip = next_skip(args[1], read_tests(args[2]))
+        print("done" if skip is None else skip)
+        return 0
+    if args == ["pattern"]:
+        print(KERNEL_REPORTS.pattern)
+        return 0
+    if len(args) in (4, 5) and args[0] == "summary":
+        figures = args[4] if len(args) == 5 else None
+        return summary(args[1], read_tests(args[2]), args[3], figures)
     sys.stderr.write(__doc__)
     return 2
 

@@ -1,14 +1,18 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 # Pack an initramfs (static busybox, the selected selftests, EXTRA
-# programs, vm-init.sh as /init), boot the patched kernel in QEMU TCG and
-# run the tests. Full serial log: build/vm-$ARCH/serial.log; per-test
-# results: build/vm-$ARCH/results.tsv.
+# programs, vm-init.sh as /init), boot the patched kernel of BASE in QEMU
+# TCG and run the tests. When a test leaves a kernel report or turns
+# lockdep off, or the VM dies, the remaining tests run in a fresh boot.
+# Full serial log (every boot): build/$BASE/vm-$ARCH/serial.log; per-test
+# results: build/$BASE/vm-$ARCH/results.tsv.
 #
-#   TESTS=...         names from tests/$ARCH.list (default: all of them)
+#   TESTS=...         names from tests/$BASE/$ARCH.list (default: all of them)
 #   EXTRA=...         more static programs to run, each as a test
 #   EXTRA_TIMEOUT=N   their timeout in seconds (default 300)
 #   SHOW_OUTPUT=1     show the programs' output while they run
+#   CLOCKSOURCE_TIMEOUT=N  seconds the VM waits for its final clocksource
+#                     before the tests (default 60; then the boot fails)
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 arch_setup
@@ -19,15 +23,18 @@ SHOW_OUTPUT=${SHOW_OUTPUT:-0}
 VM_MEM=${VM_MEM:-2G}
 VM_CPUS=${VM_CPUS:-2}
 BOOT_MARGIN=${BOOT_MARGIN:-180}
+CLOCKSOURCE_TIMEOUT=${CLOCKSOURCE_TIMEOUT:-60}
 
 image=$KOBJ/$KIMAGE
-[ -f "$image" ] || die "no kernel at $image: run 'make kernel ARCH=$ARCH'"
+[ -f "$image" ] || die "no kernel at $image: run 'make kernel BASE=$BASE ARCH=$ARCH'"
 
 case "$ARCH" in
 x86_64)
 	busybox=/bin/busybox
 	qemu_args=(-M pc -cpu EPYC,+svm,+invtsc)
 	cmdline="console=ttyS0 tsc=reliable"
+	# tsc-early for about 2 s after boot, then the refined tsc.
+	clocksource=tsc
 	# TCG's guest TSC is the host's: tell the guest its frequency rather
 	# than let it calibrate early (see tools/host-tsc-khz.c).
 	if [ ! -x "$BUILD/host-tsc-khz" ] || [ "$TOP/tools/host-tsc-khz.c" -nt "$BUILD/host-tsc-khz" ]; then
@@ -41,6 +48,7 @@ arm64)
 	# pauth-impdef: QEMU's own pointer-auth algorithm, much faster under TCG.
 	qemu_args=(-M virt,virtualization=on,gic-version=3 -cpu max,pauth-impdef=on)
 	cmdline="console=ttyAMA0"
+	clocksource=arch_sys_counter
 	;;
 esac
 [ -x "$busybox" ] || die "no static busybox at $busybox: run 'make setup'"
@@ -50,6 +58,7 @@ mkdir -p "$VMDIR/root"/{bin,proc,sys,dev,tmp,tests/extra}
 root=$VMDIR/root
 cp "$busybox" "$root/bin/busybox"
 cp "$TOP/scripts/vm-init.sh" "$root/init"
+python3 "$TOP/scripts/vmlog.py" pattern >"$root/kreport.re"
 
 # The selected tests, then the EXTRA programs.
 "$TOP/scripts/testlist.sh" >"$VMDIR/tests.tsv"
@@ -60,7 +69,7 @@ while IFS=$'\t' read -r name timeout cmd; do
 	tools/*) src=$TOOLOBJ/${bin#tools/} ;;
 	*) src=$STOBJ/$bin ;;
 	esac
-	[ -x "$src" ] || die "$name: $src not built: run 'make selftests ARCH=$ARCH'"
+	[ -x "$src" ] || die "$name: $src not built: run 'make selftests BASE=$BASE ARCH=$ARCH'"
 	mkdir -p "$root/tests/$(dirname "$bin")"
 	cp "$src" "$root/tests/$bin"
 done <"$VMDIR/tests.tsv"
@@ -76,27 +85,45 @@ cp "$VMDIR/tests.tsv" "$root/tests.tsv"
 (cd "$root" && find . | cpio -o -H newc --quiet | gzip -1) >"$VMDIR/initramfs.cpio.gz"
 
 ntests=$(wc -l <"$VMDIR/tests.tsv")
-budget=$(awk -F'\t' -v m="$BOOT_MARGIN" '{ s += $2 } END { print s + m }' "$VMDIR/tests.tsv")
 log=$VMDIR/serial.log
-qemu=("$QEMU" "${qemu_args[@]}" -accel tcg,thread=multi -smp "$VM_CPUS" -m "$VM_MEM"
-	-kernel "$image" -initrd "$VMDIR/initramfs.cpio.gz"
-	-append "$cmdline panic=-1 rdinit=/init printk.time=1 log_buf_len=4M"
-	-display none -monitor none -serial stdio -nic none -no-reboot)
-printf '%q ' "${qemu[@]}" >"$VMDIR/qemu-cmdline"
-echo >>"$VMDIR/qemu-cmdline"
-
-say "booting the $ARCH test VM: $ntests test(s), at most $(fmt_secs "$budget") (log: ${log#"$TOP"/})"
-follow=(python3 "$TOP/scripts/vmlog.py" follow "$log" "$VMDIR/tests.tsv")
+: >"$log"
+follow=(python3 "$TOP/scripts/vmlog.py" follow "$log" "$VMDIR/tests.tsv" --append)
 [ "$SHOW_OUTPUT" = 1 ] && follow+=(--show-output)
-rc=0
-timeout -s KILL "$budget" "${qemu[@]}" </dev/null 2>&1 | "${follow[@]}" || rc=$?
-[ "$rc" -eq 0 ] || warn "QEMU exited with $rc (137: killed after ${budget}s)"
+
+# Boot, and boot again for the tests after one that left the kernel in a
+# state later tests must not run in (vm-init.sh stops there) or that the
+# VM did not survive. Every boot makes progress, so this ends.
+skip=0
+boot=0
+while :; do
+	boot=$((boot + 1))
+	budget=$(awk -F'\t' -v m="$BOOT_MARGIN" -v s="$skip" 'NR > s { t += $2 } END { print t + m }' \
+		"$VMDIR/tests.tsv")
+	qemu=("$QEMU" "${qemu_args[@]}" -accel tcg,thread=multi -smp "$VM_CPUS" -m "$VM_MEM"
+		-kernel "$image" -initrd "$VMDIR/initramfs.cpio.gz"
+		-append "$cmdline panic=-1 rdinit=/init printk.time=1 log_buf_len=4M harness.skip=$skip harness.clocksource=$clocksource harness.cs_timeout=$CLOCKSOURCE_TIMEOUT"
+		-display none -monitor none -serial stdio -nic none -no-reboot)
+	printf '%q ' "${qemu[@]}" >"$VMDIR/qemu-cmdline"
+	echo >>"$VMDIR/qemu-cmdline"
+	if [ "$boot" -eq 1 ]; then
+		say "booting the $BASE $ARCH test VM: $ntests test(s), at most $(fmt_secs "$budget") (log: ${log#"$TOP"/})"
+	else
+		say "fresh boot $boot for test(s) $((skip + 1))-$ntests, at most $(fmt_secs "$budget")"
+	fi
+	echo "@@HOST-BOOT n=$boot skip=$skip" >>"$log"
+	rc=0
+	timeout -s KILL "$budget" "${qemu[@]}" </dev/null 2>&1 | "${follow[@]}" || rc=$?
+	[ "$rc" -eq 0 ] || warn "QEMU exited with $rc (137: killed after ${budget}s)"
+	next=$(python3 "$TOP/scripts/vmlog.py" next "$log" "$VMDIR/tests.tsv")
+	[ "$next" != done ] || break
+	skip=$next
+done
 
 rc=0
 python3 "$TOP/scripts/vmlog.py" summary "$log" "$VMDIR/tests.tsv" "$VMDIR/results.tsv" \
-	"$TOP/tests/figures" || rc=$?
+	"$TOP/tests/$BASE/figures" || rc=$?
 if [ "$rc" -ne 0 ]; then
 	echo "full serial log: $log"
-	echo "reproduce:       make vmtest ARCH=$ARCH${TESTS:+ TESTS=\"$TESTS\"}"
+	echo "reproduce:       make vmtest BASE=$BASE ARCH=$ARCH${TESTS:+ TESTS=\"$TESTS\"}"
 fi
 exit "$rc"

@@ -1,37 +1,86 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
-# Bisectability: build the kernel (and the x86 selftests' uAPI headers) at
-# every commit of the series, for each of ARCHES, in a scratch worktree so
-# build/linux is left alone. Incremental and ccache'd: slow only the first
-# time.
+# Bisectability: build the kernel (vmlinux) of BASE at every commit of its
+# series, for each of ARCHES. The commits are built in order, each on top
+# of the previous one's objects in the same object directory, so only the
+# first build can be a cold one, and with ccache even that is mostly hits.
+# A commit is not built for an arch it cannot affect: one that changes only
+# Documentation/, tools/ (but not what the kernel build uses from there),
+# MAINTAINERS, or another arch's arch/ directory.
+#
+# When build/$BASE/linux has no uncommitted change, the commits are checked
+# out there and built in its own object directories (build/$BASE/kernel-*),
+# which 'make kernel' then finds up to date; the tree is put back on its
+# branch at the end. Otherwise it works in the scratch worktree.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
 ARCHES=${ARCHES:-x86_64 arm64}
 "$TOP/scripts/tree.sh" --if-missing
-work=$BUILD/build-each
 commits=$(git -C "$KSRC" rev-list --reverse base..HEAD)
-[ -n "$commits" ] || { say "no patches: nothing to build"; exit 0; }
+[ -n "$commits" ] || { say "build-each ($BASE): no patches, nothing to build"; exit 0; }
 
-scratch_worktree "$work/linux"
+if tree_is_clean; then
+	wt=$KSRC
+	bdir=$BDIR
+	branch=$(git -C "$KSRC" symbolic-ref -q --short HEAD)
+	trap 'git -C "$KSRC" checkout -q "$branch"' EXIT
+	where="in ${KSRC#"$TOP"/}"
+else
+	scratch_worktree "$SCRATCH/linux"
+	wt=$SCRATCH/linux
+	bdir=$SCRATCH
+	where="in the scratch worktree ${wt#"$TOP"/} (build/$BASE/linux has changes)"
+fi
+say "build-each ($BASE): $(echo "$commits" | wc -l) commit(s) for $ARCHES, $where"
+
+# affects ARCH FILE...: can a change to these files change ARCH's build?
+affects() {
+	local arch=$1 own f
+	shift
+	case "$arch" in
+	x86_64) own=x86 ;;
+	arm64) own=arm64 ;;
+	esac
+	for f in "$@"; do
+		case "$f" in
+		Documentation/*|MAINTAINERS|.mailmap|LICENSES/*) ;;
+		tools/objtool/*|tools/include/*|tools/lib/*|tools/build/*|tools/scripts/*) return 0 ;;
+		tools/arch/"$own"/*) return 0 ;;
+		tools/*) ;;
+		arch/"$own"/*) return 0 ;;
+		arch/*) ;;
+		*) return 0 ;;
+		esac
+	done
+	return 1
+}
+
 failed=0
+n=0
+start=$(date +%s)
+mkdir -p "$bdir/logs"
 for c in $commits; do
-	git -C "$work/linux" checkout -q --detach "$c"
+	n=$((n + 1))
+	git -C "$wt" checkout -q --detach "$c"
 	subject=$(git -C "$KSRC" log -1 --format=%s "$c")
-	# A commit that touches only documentation builds like its parent.
-	if [ -z "$(git -C "$KSRC" diff --name-only "$c^" "$c" -- . ':!Documentation')" ]; then
-		echo "ok    (documentation only)  $subject"
-		continue
-	fi
+	mapfile -t files < <(git -C "$KSRC" diff --name-only "$c^" "$c")
 	for arch in $ARCHES; do
-		if KSRC=$work/linux BUILD=$work ARCH=$arch REPRO="make build-each" \
-			"$TOP/scripts/build-kernel.sh" >"$work/last.log" 2>&1; then
-			echo "ok    $arch  $subject"
+		if ! affects "$arch" "${files[@]}"; then
+			printf 'skip  %-7s %2d  %s (cannot affect its build)\n' "$arch" "$n" "$subject"
+			continue
+		fi
+		t0=$(date +%s)
+		if BDIR=$bdir ARCH=$arch KTARGET=vmlinux BUILD_WHAT="patch $n" \
+			REPRO="make build-each BASE=$BASE ARCHES=$arch (at patch $n: $subject)" \
+			"$TOP/scripts/build-kernel.sh" >"$bdir/logs/build-each-last.log" 2>&1; then
+			printf 'ok    %-7s %2d  %s (%s)\n' "$arch" "$n" "$subject" "$(fmt_secs $(($(date +%s) - t0)))"
 		else
-			echo "FAIL  $arch  $subject (log: $work/logs/kernel-$arch.log)"
+			printf 'FAIL  %-7s %2d  %s (log: %s)\n' "$arch" "$n" "$subject" \
+				"${bdir#"$TOP"/}/logs/kernel-$arch.log"
 			failed=1
 		fi
 	done
 done
-[ $failed -eq 0 ] || die "some patches do not build on their own"
-say "every patch builds on its own for: $ARCHES"
+[ $failed -eq 0 ] || die "some patches of $BASE do not build on their own (reproduce: make build-each BASE=$BASE)"
+say "build-each ($BASE): every patch builds for $ARCHES ($(fmt_secs $(($(date +%s) - start))))"

@@ -2,74 +2,86 @@
 # Entry points of the patch-queue harness. Each target runs one script in
 # scripts/; see README.md. Every knob is a variable:
 #
+#   BASE=7.3|6.12       kernel base and its queue: 7.3 = patches/upstream-7.3
+#                       (default), 6.12 = patches/backport-6.12 (bases/*.pin)
 #   ARCH=x86_64|arm64   target architecture (default x86_64)
-#   TESTS="a b"         tests to run, by name from tests/$(ARCH).list
+#   TESTS="a b"         tests to run, by name from tests/$(BASE)/$(ARCH).list
 #   EXTRA="prog ..."    more static programs to run in the test VM
 #   SHOW_OUTPUT=1       show test output while the VM runs
-#   ARCHES="x86_64 arm64"  what 'make check' covers
+#   BASES="7.3 6.12"    what 'make check' and 'make setup' cover
+#   ARCHES="x86_64 arm64"  what 'make check' and 'make build-each' cover
 #   FORCE=1             let 'make tree' discard unexported work
 #   JOBS=N              parallel build jobs (default: all cores)
 
+BASE ?= 7.3
 ARCH ?= x86_64
 S := scripts
 
 pass = $(foreach v,$(1),$(if $(filter-out undefined,$(origin $(v))),$(v)="$($(v))"))
-VARS := ARCH=$(ARCH) $(call pass,TESTS EXTRA EXTRA_TIMEOUT SHOW_OUTPUT ARCHES FORCE JOBS BUILD)
+VARS := BASE=$(BASE) ARCH=$(ARCH) $(call pass,TESTS EXTRA EXTRA_TIMEOUT SHOW_OUTPUT BASES ARCHES \
+	FORCE JOBS BUILD CLOCKSOURCE_TIMEOUT USE_INSTALLED DEBIAN_MIRROR DEBIAN_SECURITY_MIRROR)
 
 .PHONY: help run check setup tree export lint kernel selftests vmtest unit build-each warnings clean
 
 help:
 	@sed -n 's/^## //p' $(firstword $(MAKEFILE_LIST))
 
-## make run          build, boot the patched kernel, show its guest clocks (the main job)
+## make run          build, boot the patched kernel (BASE=7.3), show its guest clocks
 run:
 	@$(VARS) $(S)/run.sh
 
-## make check        every test: lint, then kernel + selftests + VM tests on both arches
+## make check        every test on both bases and both arches (BASES, ARCHES)
 check:
 	@$(VARS) $(S)/check.sh
 
-## make setup        install the Debian packages and the pinned base (idempotent)
+## make setup        install the Debian packages and the pinned bases (idempotent)
 setup:
 	@$(VARS) $(S)/setup.sh
 
-## make tree         build/linux = base + patches/ as commits (FORCE=1 to discard work)
-tree: setup
+## make tree         build/$BASE/linux = base + patches/<queue> as commits (FORCE=1 to discard work)
+tree:
+	@BASES=$(BASE) $(VARS) $(S)/setup.sh
 	@$(VARS) $(S)/tree.sh
 
-## make export       write base..HEAD of build/linux back into patches/
+## make export       write base..HEAD of build/$BASE/linux back into patches/<queue>
 export:
 	@$(VARS) $(S)/export.sh
 
-## make lint         the series applies to the base; checkpatch --strict on every patch
+## make lint         the queue applies (git am), checkpatch --strict, MAINTAINERS, one uAPI
 lint: setup
 	@$(VARS) $(S)/lint.sh
 
-## make kernel       build the patched kernel for ARCH
-kernel: setup
+## make kernel       build the patched kernel of BASE for ARCH
+kernel:
+	@BASES=$(BASE) $(VARS) $(S)/setup.sh
 	@$(VARS) $(S)/tree.sh --if-missing
 	@$(VARS) $(S)/build-kernel.sh
 
-## make selftests    build the KVM selftests (and harness programs) for ARCH
+## make selftests    build the KVM selftests (and harness programs) of BASE for ARCH
 selftests: kernel
 	@$(VARS) $(S)/build-selftests.sh
 
-## make vmtest       boot the test VM for ARCH and run TESTS and EXTRA
+## make vmtest       boot the test VM of BASE for ARCH and run TESTS and EXTRA
 vmtest: selftests
 	@$(VARS) $(S)/vmtest.sh
 
-## make unit        host-side unit tests + decoder fuzz of the clockmig library
-unit: setup
+## make unit         host-side unit tests + decoder fuzz of the clockmig library
+unit:
+	@BASES=$(BASE) $(VARS) $(S)/setup.sh
 	@$(VARS) $(S)/unit-test.sh
 
-## make build-each  build the kernel at every patch of the series (bisectability)
-build-each: setup
+## make build-each   build the kernel of BASE at every patch of its queue (bisectability)
+build-each:
+	@BASES=$(BASE) $(VARS) $(S)/setup.sh
 	@$(VARS) $(S)/build-each.sh
 
-## make warnings    no new W=1 or sparse warnings in the C files the series touches
-warnings: setup
+## make warnings     no new W=1 or sparse warnings in the C files BASE's queue touches
+warnings:
+	@BASES=$(BASE) $(VARS) $(S)/setup.sh
 	@$(VARS) $(S)/check-warnings.sh
 
-## make clean        remove build outputs but keep build/linux and downloads
+## make clean        remove build outputs but keep the kernel trees and downloads
 clean:
-	rm -rf build/kernel-* build/headers-* build/selftests-* build/tools-* build/vm-* build/logs build/clockmig-unit
+	rm -rf $(foreach b,7.3 6.12,build/$(b)/kernel-* build/$(b)/headers-* build/$(b)/selftests-* \
+		build/$(b)/tools-* build/$(b)/vm-* build/$(b)/logs build/$(b)/clockmig-unit build/$(b)/run-*) \
+		build/logs

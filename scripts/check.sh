@@ -1,81 +1,124 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
-# Every test: lint, then for each of ARCHES build the kernel and the
-# selftests and run tests/$ARCH.list in the test VM. Goes on after a
-# failure so that one run shows everything; exits non-zero if anything
-# failed. The last line is "N passed, N failed, N skipped".
+# Every test, for each base of BASES and each arch of ARCHES: lint (the
+# queue applies, checkpatch, MAINTAINERS, one uAPI), W=1/sparse, every
+# patch builds, the kernel, the selftests, the tests of
+# tests/$BASE/$ARCH.list in the test VM, the clockmig unit tests. Goes on
+# after a failure so that one run shows everything; exits non-zero if
+# anything failed. Prints a summary line per base; the last line is
+# "N passed, N failed, N skipped".
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
+BASES=${BASES:-$BASES_ALL}
 ARCHES=${ARCHES:-x86_64 arm64}
 start=$(date +%s)
 results=$BUILD/check-results.tsv
-mkdir -p "$BUILD"
+mkdir -p "$BUILD/logs"
 : >"$results"
 
-"$TOP/scripts/setup.sh"
-"$TOP/scripts/tree.sh" --if-missing
-if [ -n "$(git -C "$KSRC" status --porcelain)" ] ||
-   [ "$(git -C "$KSRC" rev-list --count base..HEAD)" != "$(series_patches | wc -l)" ]; then
-	warn "build/linux differs from patches/: testing the tree as it is (see 'make export')"
+# row BASE NAME RESULT DETAIL
+row() { printf '%s\t%s\t%s\t\t%s\n' "$1" "$2" "$3" "$4" >>"$results"; }
+
+BASES=$BASES "$TOP/scripts/setup.sh"
+
+log=$BUILD/logs/test-vmlog.log
+if python3 "$TOP/scripts/test-vmlog.py" >"$log" 2>&1; then
+	row - "harness self-test" PASS "$(tail -n1 "$log" | sed 's/^# //')"
+else
+	cat "$log"
+	row - "harness self-test" FAIL "see ${log#"$TOP"/}"
 fi
 
-if python3 "$TOP/scripts/test-vmlog.py" >"$LOGDIR/test-vmlog.log" 2>&1; then
-	printf 'harness self-test\tPASS\t\t%s\n' "$(tail -n1 "$LOGDIR/test-vmlog.log" | sed 's/^# //')" >>"$results"
-else
-	cat "$LOGDIR/test-vmlog.log"
-	printf 'harness self-test\tFAIL\t\tsee %s\n' "build/logs/test-vmlog.log" >>"$results"
-fi
-if "$TOP/scripts/unit-test.sh" >"$LOGDIR/unit-test.out" 2>&1; then
-	printf 'clockmig unit tests\tPASS\t\t%s\n' "$(tail -n1 "$LOGDIR/unit-test.out" | sed 's/^# //')" >>"$results"
-	grep '^# fuzz' "$LOGDIR/unit-test.out" || true
-else
-	cat "$LOGDIR/unit-test.out"
-	printf 'clockmig unit tests\tFAIL\t\tsee build/logs/unit-test.out\n' >>"$results"
-fi
-if "$TOP/scripts/lint.sh"; then
-	printf 'lint\tPASS\t\tseries applies, checkpatch --strict clean\n' >>"$results"
-else
-	printf 'lint\tFAIL\t\tsee the output of make lint above\n' >>"$results"
-fi
+declare -A took
+for base in $BASES; do
+	t0=$(date +%s)
+	(
+		base_setup "$base"
+		export BASE
+		say "=== base $BASE: $PACKAGE $(base_version), ${QDIR#"$TOP"/} ==="
+		if "$TOP/scripts/lint.sh"; then
+			row "$BASE" lint PASS "applies with git am, checkpatch --strict, MAINTAINERS, uAPI"
+		else
+			row "$BASE" lint FAIL "see the output of make lint BASE=$BASE above"
+		fi
+		"$TOP/scripts/tree.sh" --if-missing
+		if [ -n "$(git -C "$KSRC" status --porcelain)" ] ||
+		   [ "$(git -C "$KSRC" rev-list --count base..HEAD)" != "$(series_patches | wc -l)" ]; then
+			warn "${KSRC#"$TOP"/} differs from ${QDIR#"$TOP"/}: testing the tree as it is (see 'make export BASE=$BASE')"
+		fi
+		npatches=$(git -C "$KSRC" rev-list --count base..HEAD)
 
-for arch in $ARCHES; do
-	say "=== $arch ==="
-	if ! ARCH=$arch "$TOP/scripts/build-kernel.sh"; then
-		printf '(%s kernel build)\tFAIL\t\tsee %s\n' "$arch" "build/logs/kernel-$arch.log" >>"$results"
-		continue
-	fi
-	if ! ARCH=$arch "$TOP/scripts/build-selftests.sh"; then
-		printf '(%s selftests build)\tFAIL\t\tsee %s\n' "$arch" "build/logs/selftests-$arch.log" >>"$results"
-		continue
-	fi
-	ARCH=$arch "$TOP/scripts/vmtest.sh" || true
-	sed "s/^/$arch:/" "$BUILD/vm-$arch/results.tsv" >>"$results"
-	if ARCH=$arch "$TOP/scripts/check-warnings.sh"; then
-		printf '%s:(W=1 + sparse)\tPASS\t\tno new warnings in the C files the series touches\n' \
-			"$arch" >>"$results"
-	else
-		printf '%s:(W=1 + sparse)\tFAIL\t\tsee make warnings ARCH=%s\n' "$arch" "$arch" >>"$results"
-	fi
+		# W=1 and build-each first: they walk the commits in the tree's
+		# own object directories and leave them built at the tip.
+		for arch in $ARCHES; do
+			if [ "$npatches" -eq 0 ]; then
+				break
+			elif ARCH=$arch "$TOP/scripts/check-warnings.sh"; then
+				row "$BASE" "$arch:(W=1 + sparse)" PASS "no new warnings in the C files the series touches"
+			else
+				row "$BASE" "$arch:(W=1 + sparse)" FAIL "see make warnings BASE=$BASE ARCH=$arch"
+			fi
+		done
+		if [ "$npatches" -gt 0 ]; then
+			if ARCHES=$ARCHES "$TOP/scripts/build-each.sh"; then
+				row "$BASE" "(every patch builds)" PASS "$npatches patch(es), $ARCHES"
+			else
+				row "$BASE" "(every patch builds)" FAIL "see make build-each BASE=$BASE"
+			fi
+		fi
+
+		for arch in $ARCHES; do
+			ARCH=$arch
+			arch_setup
+			if ! "$TOP/scripts/build-kernel.sh"; then
+				row "$BASE" "($arch kernel build)" FAIL "see ${LOGDIR#"$TOP"/}/kernel-$arch.log"
+				continue
+			fi
+			if ! "$TOP/scripts/build-selftests.sh"; then
+				row "$BASE" "($arch selftests build)" FAIL "see ${LOGDIR#"$TOP"/}/selftests-$arch.log"
+				continue
+			fi
+			"$TOP/scripts/vmtest.sh" | tee "$VMDIR/vmtest.out" || true
+			awk -F'\t' -v b="$BASE" -v a="$arch" '{ printf "%s\t%s:%s\t%s\t%s\t%s\n", b, a, $1, $2, $3, $4 }' \
+				"$VMDIR/results.tsv" >>"$results"
+		done
+
+		log=$LOGDIR/unit-test.out
+		if "$TOP/scripts/unit-test.sh" >"$log" 2>&1; then
+			row "$BASE" "clockmig unit tests" PASS "$(tail -n1 "$log" | sed 's/^# //')"
+		else
+			cat "$log"
+			row "$BASE" "clockmig unit tests" FAIL "see ${log#"$TOP"/}"
+		fi
+	) || row "$base" "(harness)" FAIL "make check stopped early for base $base (see above)"
+	took[$base]=$(($(date +%s) - t0))
 done
-
-if [ "$(git -C "$KSRC" rev-list --count base..HEAD)" -gt 0 ]; then
-	if ARCHES=$ARCHES "$TOP/scripts/build-each.sh"; then
-		printf '(every patch builds)\tPASS\t\t%s\n' "$ARCHES" >>"$results"
-	else
-		printf '(every patch builds)\tFAIL\t\tsee make build-each\n' >>"$results"
-	fi
-fi
 
 echo
 echo "=== make check: summary ($(fmt_secs $(($(date +%s) - start)))) ==="
-if [ -f "$BUILD/base/warning" ]; then
-	echo "!!! $(cat "$BUILD/base/warning")"
-fi
-awk -F'\t' '{ printf "  %-40s %-6s %-7s %s\n", $1, $2, $3, substr($4, 1, 80) }' "$results"
-passed=$(awk -F'\t' '$2 == "PASS"' "$results" | wc -l)
-failed=$(awk -F'\t' '$2 == "FAIL"' "$results" | wc -l)
-skipped=$(awk -F'\t' '$2 == "SKIP"' "$results" | wc -l)
+for base in $BASES; do
+	(base_setup "$base"; [ ! -f "$BASEINFO/warning" ] || echo "!!! $(cat "$BASEINFO/warning")")
+done
+awk -F'\t' '{ name = ($1 == "-" ? "" : $1 " ") $2
+	printf "  %-44s %-6s %-7s %s\n", name, $3, $4, substr($5, 1, 76) }' "$results"
+
+# Figures per base and arch, as the VM runs printed them.
+for base in $BASES; do
+	for arch in $ARCHES; do
+		out=$BUILD/$base/vm-$arch/vmtest.out
+		[ -f "$out" ] || continue
+		figs=$(sed -n '/^  Figures measured in this run:/,/^$/p' "$out" | sed '1d;/^$/d')
+		[ -z "$figs" ] || printf '\n  Figures, %s %s:\n%s\n' "$base" "$arch" "$figs"
+	done
+done
+
 echo
-echo "$passed passed, $failed failed, $skipped skipped"
+count() { awk -F'\t' -v b="$1" -v r="$2" '(b == "" || $1 == b) && $3 == r' "$results" | wc -l; }
+for base in $BASES; do
+	echo "base $base: $(count "$base" PASS) passed, $(count "$base" FAIL) failed, $(count "$base" SKIP) skipped ($(fmt_secs "${took[$base]}"))"
+done
+failed=$(count "" FAIL)
+echo
+echo "$(count "" PASS) passed, $failed failed, $(count "" SKIP) skipped"
 [ "$failed" -eq 0 ]

@@ -69,7 +69,7 @@ for base in $BASES; do
 		fi
 
 		for arch in $ARCHES; do
-			ARCH=$arch
+			export ARCH=$arch
 			arch_setup
 			if ! "$TOP/scripts/build-kernel.sh"; then
 				row "$BASE" "($arch kernel build)" FAIL "see ${LOGDIR#"$TOP"/}/kernel-$arch.log"

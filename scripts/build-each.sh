@@ -20,18 +20,10 @@ ARCHES=${ARCHES:-x86_64 arm64}
 commits=$(git -C "$KSRC" rev-list --reverse base..HEAD)
 [ -n "$commits" ] || { say "build-each ($BASE): no patches, nothing to build"; exit 0; }
 
-if tree_is_clean; then
-	wt=$KSRC
-	bdir=$BDIR
-	branch=$(git -C "$KSRC" symbolic-ref -q --short HEAD)
-	trap 'git -C "$KSRC" checkout -q "$branch"' EXIT
-	where="in ${KSRC#"$TOP"/}"
-else
-	scratch_worktree "$SCRATCH/linux"
-	wt=$SCRATCH/linux
-	bdir=$SCRATCH
-	where="in the scratch worktree ${wt#"$TOP"/} (build/$BASE/linux has changes)"
-fi
+work_in_place
+wt=$WT
+bdir=$BDIR_WT
+where=$WHERE
 say "build-each ($BASE): $(echo "$commits" | wc -l) commit(s) for $ARCHES, $where"
 
 # affects ARCH FILE...: can a change to these files change ARCH's build?
@@ -59,7 +51,6 @@ affects() {
 failed=0
 n=0
 start=$(date +%s)
-mkdir -p "$bdir/logs"
 for c in $commits; do
 	n=$((n + 1))
 	git -C "$wt" checkout -q --detach "$c"

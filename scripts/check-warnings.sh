@@ -30,16 +30,9 @@ if [ ${#files[@]} -eq 0 ]; then
 	exit 0
 fi
 
-if tree_is_clean; then
-	wt=$KSRC
-	bdir=$BDIR
-	branch=$(git -C "$KSRC" symbolic-ref -q --short HEAD)
-	trap 'git -C "$KSRC" checkout -q "$branch"' EXIT
-else
-	scratch_worktree "$SCRATCH/linux"
-	wt=$SCRATCH/linux
-	bdir=$SCRATCH
-fi
+work_in_place
+wt=$WT
+bdir=$BDIR_WT
 mkdir -p "$bdir/logs" "$bdir/warnings"
 obj=$bdir/kernel-$ARCH
 

@@ -181,3 +181,24 @@ queue_tip() {
 	git -C "$KSRC" update-ref "refs/harness/queue-$key" "$tip"
 	echo "$tip"
 }
+
+# work_in_place: if build/$BASE/linux has no uncommitted change, set WT to
+# it and BDIR_WT to its build directory, and make sure the tree is put back
+# on its branch however the script ends (it may check out other commits);
+# otherwise use the scratch worktree and its own object directories.
+work_in_place() {
+	if tree_is_clean; then
+		WT=$KSRC
+		BDIR_WT=$BDIR
+		_branch=$(git -C "$KSRC" symbolic-ref -q --short HEAD)
+		trap 'git -C "$KSRC" checkout -q "$_branch"' EXIT
+		trap 'exit 130' INT TERM
+		WHERE="in ${KSRC#"$TOP"/}"
+	else
+		scratch_worktree "$SCRATCH/linux"
+		WT=$SCRATCH/linux
+		BDIR_WT=$SCRATCH
+		WHERE="in the scratch worktree ${WT#"$TOP"/} (${KSRC#"$TOP"/} has uncommitted changes)"
+	fi
+	mkdir -p "$BDIR_WT/logs"
+}

@@ -30,9 +30,21 @@ else
 	row - "harness self-test" FAIL "see ${log#"$TOP"/}"
 fi
 
-declare -A took
+# CPU seconds (user + system) used so far by finished child processes: on
+# a shared machine the wall time alone says little.
+# (times must run in this shell, not in a command substitution.)
+cpu_now() {
+	times >"$BUILD/.check-times"
+	CPU=$(tail -n1 "$BUILD/.check-times" | awk '{ s = 0
+		for (i = 1; i <= 2; i++) { split($i, t, /[ms]/); s += t[1] * 60 + t[2] }
+		printf "%d\n", s }')
+}
+
+declare -A took cpu
 for base in $BASES; do
 	t0=$(date +%s)
+	cpu_now
+	c0=$CPU
 	(
 		base_setup "$base"
 		export BASE
@@ -98,10 +110,13 @@ for base in $BASES; do
 		fi
 	) || row "$base" "(harness)" FAIL "make check stopped early for base $base (see above)"
 	took[$base]=$(($(date +%s) - t0))
+	cpu_now
+	cpu[$base]=$((CPU - c0))
 done
 
+cpu_now
 echo
-echo "=== make check: summary ($(fmt_secs $(($(date +%s) - start)))) ==="
+echo "=== make check: summary ($(fmt_secs $(($(date +%s) - start))), CPU $(fmt_secs "$CPU"), load now $(cut -d' ' -f1-3 /proc/loadavg)) ==="
 for base in $BASES; do
 	(base_setup "$base"; [ ! -f "$BASEINFO/warning" ] || echo "!!! $(cat "$BASEINFO/warning")")
 done
@@ -121,7 +136,7 @@ done
 echo
 count() { awk -F'\t' -v b="$1" -v r="$2" '(b == "" || $1 == b) && $3 == r' "$results" | wc -l; }
 for base in $BASES; do
-	echo "base $base: $(count "$base" PASS) passed, $(count "$base" FAIL) failed, $(count "$base" SKIP) skipped ($(fmt_secs "${took[$base]}"))"
+	echo "base $base: $(count "$base" PASS) passed, $(count "$base" FAIL) failed, $(count "$base" SKIP) skipped ($(fmt_secs "${took[$base]}"), CPU $(fmt_secs "${cpu[$base]}"))"
 done
 failed=$(count "" FAIL)
 echo

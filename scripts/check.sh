@@ -91,6 +91,7 @@ for base in $BASES; do
 				row "$BASE" "($arch selftests build)" FAIL "see ${LOGDIR#"$TOP"/}/selftests-$arch.log"
 				continue
 			fi
+			mkdir -p "$VMDIR"
 			"$TOP/scripts/vmtest.sh" | tee "$VMDIR/vmtest.out" || true
 			awk -F'\t' -v b="$BASE" -v a="$arch" '{ printf "%s\t%s:%s\t%s\t%s\t%s\n", b, a, $1, $2, $3, $4 }' \
 				"$VMDIR/results.tsv" >>"$results"

@@ -13,6 +13,7 @@ set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
 UAPI_PATHS=(include/uapi 'arch/*/include/uapi/*')
+UAPI_DIFF_LINES=${UAPI_DIFF_LINES:-40}
 failed=0
 
 # uapi_changes: "file: +line" / "file: -line" of base..tip of the queue.
@@ -46,7 +47,11 @@ if [ $failed -eq 0 ]; then
 	else
 		echo "FAIL  uAPI: $a and $b change the uAPI differently (- only in $a, + only in $b):"
 		{ diff -U0 --label "patches/$a" --label "patches/$b" "$tmp/$a" "$tmp/$b" || true; } |
-			sed -e '/^@@/d' -e 's/^/      /'
+			sed -e '/^@@/d' -e 's/^/      /' >"$tmp/diff"
+		head -n "$UAPI_DIFF_LINES" "$tmp/diff"
+		n=$(wc -l <"$tmp/diff")
+		[ "$n" -le "$UAPI_DIFF_LINES" ] ||
+			echo "      ... $((n - UAPI_DIFF_LINES)) more line(s) (UAPI_DIFF_LINES=$n shows all)"
 		failed=1
 	fi
 fi

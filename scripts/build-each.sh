@@ -62,9 +62,11 @@ for c in $commits; do
 			continue
 		fi
 		t0=$(date +%s)
+		# Quiet but for the build's heartbeat on long builds.
 		if BDIR=$bdir ARCH=$arch KTARGET=vmlinux BUILD_WHAT="patch $n" \
 			REPRO="make build-each BASE=$BASE ARCHES=$arch (at patch $n: $subject)" \
-			"$TOP/scripts/build-kernel.sh" >"$bdir/logs/build-each-last.log" 2>&1; then
+			"$TOP/scripts/build-kernel.sh" 2>&1 | tee "$bdir/logs/build-each-last.log" |
+			{ grep --line-buffered '^    \.\.\. ' || true; }; then
 			printf 'ok    %-7s %2d  %s (%s)\n' "$arch" "$n" "$subject" "$(fmt_secs $(($(date +%s) - t0)))"
 		else
 			printf 'FAIL  %-7s %2d  %s (log: %s)\n' "$arch" "$n" "$subject" \

@@ -71,6 +71,7 @@ for c in $commits; do
 		else
 			printf 'FAIL  %-7s %2d  %s (log: %s)\n' "$arch" "$n" "$subject" \
 				"${bdir#"$TOP"/}/logs/kernel-$arch.log"
+			grep -m3 -E 'error:|Error [0-9]' "$bdir/logs/kernel-$arch.log" | sed 's/^/      /' || true
 			failed=1
 		fi
 	done

@@ -47,7 +47,7 @@ section clockmig_demo | grep -v '^csv,'
 out=$BDIR/run-$ARCH
 mkdir -p "$out"
 {
-	echo "arch,method,policy,migration,step_ns,error_ns,error_ticks,held_us"
+	echo "arch,method,policy,migration,step_ns,error_ns,error_ticks,held_us,zero_ns_fraction,pvclock_identical"
 	section clockmig_demo | sed -n 's/^csv,//p'
 } >"$out/migrations.csv"
 "$TOP/scripts/plot-migrations.sh" "$out/migrations.csv" "$out/migrations.png" ||

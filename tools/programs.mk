@@ -12,14 +12,16 @@
 HARNESS_PROGS := clockinfo clockmig_demo
 HARNESS_BINS := $(patsubst %,$(HARNESS_OUT)/%,$(HARNESS_PROGS))
 
-# The VMM-side library (clockmig/ in the project), linked into the demo.
+# The VMM-side library (clockmig/ in the project), linked into the demo;
+# its clockmig_uapi.h gives every program the series' uAPI on older headers.
 CLOCKMIG_DIR := $(HARNESS_SRC)/../clockmig
 CLOCKMIG_SRCS := $(wildcard $(CLOCKMIG_DIR)/*.c)
 
 $(shell mkdir -p $(HARNESS_OUT))
 
-$(HARNESS_OUT)/%: $(HARNESS_SRC)/%.c $(LIBKVM_OBJS) $(GEN_HDRS)
-	$(CC) $(CFLAGS) $(CPPFLAGS) $(LDFLAGS) $(TARGET_ARCH) $< $(LIBKVM_OBJS) $(LDLIBS) -o $@
+$(HARNESS_OUT)/%: $(HARNESS_SRC)/%.c $(CLOCKMIG_DIR)/clockmig_uapi.h $(LIBKVM_OBJS) $(GEN_HDRS)
+	$(CC) $(CFLAGS) -I$(CLOCKMIG_DIR) $(CPPFLAGS) $(LDFLAGS) $(TARGET_ARCH) $< \
+		$(LIBKVM_OBJS) $(LDLIBS) -o $@
 
 $(HARNESS_OUT)/clockmig_demo: $(HARNESS_SRC)/clockmig_demo.c $(CLOCKMIG_SRCS) \
 		$(wildcard $(CLOCKMIG_DIR)/*.h) $(LIBKVM_OBJS) $(GEN_HDRS)

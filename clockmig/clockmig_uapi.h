@@ -58,7 +58,7 @@ CLOCKMIG_UAPI_ASSERT(sizeof(struct clockmig_kvm_pvclock) == 32, "pvclock ABI siz
 /* v1 of the series had the two numbers swapped: stale headers. */
 CLOCKMIG_UAPI_ASSERT(KVM_SET_CLOCK_GUEST == CLOCKMIG_KVM_SET_CLOCK_GUEST, "KVM_SET_CLOCK_GUEST");
 CLOCKMIG_UAPI_ASSERT(KVM_GET_CLOCK_GUEST == CLOCKMIG_KVM_GET_CLOCK_GUEST, "KVM_GET_CLOCK_GUEST");
-CLOCKMIG_UAPI_ASSERT(sizeof(struct pvclock_vcpu_time_info) == 32, "pvclock ABI size");
+CLOCKMIG_UAPI_ASSERT(sizeof(struct kvm_clock_guest) == 32, "struct kvm_clock_guest size");
 #endif
 
 /* x86 vCPU attributes of group KVM_VCPU_TSC_CTRL (arch/x86/include/uapi/asm/kvm.h). */

@@ -39,28 +39,38 @@ CHECK(KVM_CAP_ARM_COUNTER_SNAPSHOT == 253);
 #ifndef KVM_VCPU_TSC_SCALE
 #error "KVM_VCPU_TSC_SCALE is not defined by <linux/kvm.h>"
 #endif
-#ifndef PVCLOCK_TSC_STABLE_BIT
-#error "<linux/kvm.h> does not give userspace <asm/pvclock-abi.h> (PVCLOCK_TSC_STABLE_BIT)"
+#ifndef KVM_CLOCK_GUEST_TSC_STABLE
+#error "KVM_CLOCK_GUEST_TSC_STABLE is not defined by <linux/kvm.h>"
+#endif
+/* <linux/kvm.h> must not pull the guest ABI's names into a VMM's namespace. */
+#ifdef PVCLOCK_TSC_STABLE_BIT
+#error "<linux/kvm.h> defines PVCLOCK_TSC_STABLE_BIT: it includes <asm/pvclock-abi.h>"
 #endif
 
-/* struct pvclock_vcpu_time_info: 32 bytes, the same for 32-bit userspace. */
-CHECK(sizeof(struct pvclock_vcpu_time_info) == 32);
-CHECK(offsetof_(struct pvclock_vcpu_time_info, version) == 0);
-CHECK(offsetof_(struct pvclock_vcpu_time_info, pad0) == 4);
-CHECK(offsetof_(struct pvclock_vcpu_time_info, tsc_timestamp) == 8);
-CHECK(offsetof_(struct pvclock_vcpu_time_info, system_time) == 16);
-CHECK(offsetof_(struct pvclock_vcpu_time_info, tsc_to_system_mul) == 24);
-CHECK(offsetof_(struct pvclock_vcpu_time_info, tsc_shift) == 28);
-CHECK(offsetof_(struct pvclock_vcpu_time_info, flags) == 29);
-CHECK(offsetof_(struct pvclock_vcpu_time_info, pad) == 30);
-CHECK(member_size(struct pvclock_vcpu_time_info, tsc_timestamp) == 8);
-CHECK(member_size(struct pvclock_vcpu_time_info, system_time) == 8);
-CHECK(member_size(struct pvclock_vcpu_time_info, tsc_to_system_mul) == 4);
-CHECK(member_size(struct pvclock_vcpu_time_info, tsc_shift) == 1);
-CHECK(member_size(struct pvclock_vcpu_time_info, pad) == 2);
+/*
+ * struct kvm_clock_guest: the layout of the guest ABI's struct
+ * pvclock_vcpu_time_info, 32 bytes, the same for 32-bit userspace, so that
+ * the ioctl numbers are those of _IOW/_IOR(KVMIO, 0xd6/0xd7, struct
+ * pvclock_vcpu_time_info) in the public proposal.
+ */
+CHECK(sizeof(struct kvm_clock_guest) == 32);
+CHECK(offsetof_(struct kvm_clock_guest, version) == 0);
+CHECK(offsetof_(struct kvm_clock_guest, pad0) == 4);
+CHECK(offsetof_(struct kvm_clock_guest, tsc_timestamp) == 8);
+CHECK(offsetof_(struct kvm_clock_guest, system_time) == 16);
+CHECK(offsetof_(struct kvm_clock_guest, tsc_to_system_mul) == 24);
+CHECK(offsetof_(struct kvm_clock_guest, tsc_shift) == 28);
+CHECK(offsetof_(struct kvm_clock_guest, flags) == 29);
+CHECK(offsetof_(struct kvm_clock_guest, pad) == 30);
+CHECK(member_size(struct kvm_clock_guest, tsc_timestamp) == 8);
+CHECK(member_size(struct kvm_clock_guest, system_time) == 8);
+CHECK(member_size(struct kvm_clock_guest, tsc_to_system_mul) == 4);
+CHECK(member_size(struct kvm_clock_guest, tsc_shift) == 1);
+CHECK(member_size(struct kvm_clock_guest, pad) == 2);
+CHECK(KVM_CLOCK_GUEST_TSC_STABLE == 1);
 
-CHECK(KVM_SET_CLOCK_GUEST == _IOW(KVMIO, 0xd6, struct pvclock_vcpu_time_info));
-CHECK(KVM_GET_CLOCK_GUEST == _IOR(KVMIO, 0xd7, struct pvclock_vcpu_time_info));
+CHECK(KVM_SET_CLOCK_GUEST == _IOW(KVMIO, 0xd6, struct kvm_clock_guest));
+CHECK(KVM_GET_CLOCK_GUEST == _IOR(KVMIO, 0xd7, struct kvm_clock_guest));
 CHECK(_IOC_TYPE(KVM_SET_CLOCK_GUEST) == 0xAE && _IOC_NR(KVM_SET_CLOCK_GUEST) == 0xd6 &&
       _IOC_DIR(KVM_SET_CLOCK_GUEST) == _IOC_WRITE && _IOC_SIZE(KVM_SET_CLOCK_GUEST) == 32);
 CHECK(_IOC_TYPE(KVM_GET_CLOCK_GUEST) == 0xAE && _IOC_NR(KVM_GET_CLOCK_GUEST) == 0xd7 &&
@@ -74,14 +84,14 @@ CHECK(offsetof_(struct kvm_vcpu_tsc_scale, tsc_frac_bits) == 8);
 CHECK(member_size(struct kvm_vcpu_tsc_scale, tsc_ratio) == 8);
 CHECK(member_size(struct kvm_vcpu_tsc_scale, tsc_frac_bits) == 8);
 
-int set_clock_guest(int vcpu_fd, const struct pvclock_vcpu_time_info *pvti)
+int set_clock_guest(int vcpu_fd, const struct kvm_clock_guest *clock)
 {
-	return ioctl(vcpu_fd, KVM_SET_CLOCK_GUEST, pvti);
+	return ioctl(vcpu_fd, KVM_SET_CLOCK_GUEST, clock);
 }
 
-int get_clock_guest(int vcpu_fd, struct pvclock_vcpu_time_info *pvti)
+int get_clock_guest(int vcpu_fd, struct kvm_clock_guest *clock)
 {
-	return ioctl(vcpu_fd, KVM_GET_CLOCK_GUEST, pvti);
+	return ioctl(vcpu_fd, KVM_GET_CLOCK_GUEST, clock);
 }
 
 int get_tsc_scale(int vcpu_fd, struct kvm_vcpu_tsc_scale *scale)

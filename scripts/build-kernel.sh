@@ -1,8 +1,9 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 # Build the patched kernel of BASE for ARCH out of tree in
-# build/$BASE/kernel-$ARCH, from tinyconfig plus configs/common.config and
-# configs/$ARCH.config, with ccache; install its uAPI headers into
+# build/$BASE/kernel-$ARCH, from tinyconfig plus configs/common.config,
+# configs/$ARCH.config and the lines of configs/$ARCH.series.config whose
+# option the tree defines (the series' own options), with ccache; install its uAPI headers into
 # build/$BASE/headers-$ARCH. CONFIG_ONLY=1 stops after writing the .config;
 # KTARGET=vmlinux builds only that (no image, no headers).
 set -euo pipefail
@@ -23,6 +24,27 @@ export CCACHE_BASEDIR=${CCACHE_BASEDIR:-$BUILD}
 KMAKE=(make -C "$KSRC" O="$KOBJ" ARCH="$KARCH" CROSS_COMPILE="$CROSS"
 	CC="ccache ${CROSS}gcc" HOSTCC="ccache gcc" -j"$JOBS")
 FRAGMENTS=("$TOP/configs/common.config" "$TOP/configs/$ARCH.config")
+
+# The series' own options: those the tree at hand defines, so that a patch
+# that adds one (at any point of build-each) changes the config id and the
+# kernel is configured again with it.
+series_fragment=$KOBJ/.harness-series.config
+series_options() {
+	local f=$TOP/configs/$ARCH.series.config line sym
+	[ -f "$f" ] || return 0
+	while read -r line; do
+		case "$line" in
+		CONFIG_*=*)
+			sym=${line%%=*}
+			if git -C "$KSRC" grep -q --untracked -E "^(menu)?config ${sym#CONFIG_}\$" -- '*Kconfig*'; then
+				echo "$line"
+			fi
+			;;
+		esac
+	done <"$f"
+}
+series_options >"$series_fragment"
+FRAGMENTS+=("$series_fragment")
 
 config_id=$(cat "${FRAGMENTS[@]}" "$KSRC/Makefile" | sha256sum | cut -d' ' -f1)
 

@@ -336,6 +336,22 @@ static unsigned int undo_changed(const struct undo *u)
 	return changed;
 }
 
+/*
+ * After a refused KVM_SET_TSC_KHZ: KVM reports the frequency it refused from
+ * then on (as the vCPU's virtual TSC rate, which the local APIC's TSC deadline
+ * timer also uses), though the TSC runs at the old one. Set the old one
+ * again; if that fails too, it counts as changed (and undo_all() tries again).
+ */
+static void refused_tsc_khz(int vcpu_fd, struct vcpu_undo *v)
+{
+	int errno_saved = errno;
+
+	if (ioctl(vcpu_fd, KVM_GET_TSC_KHZ) != v->khz &&
+	    ioctl(vcpu_fd, KVM_SET_TSC_KHZ, (unsigned long)v->khz))
+		v->khz_set = true;
+	errno = errno_saved;
+}
+
 /* KVM_SET_TSC_KHZ on every vCPU whose frequency differs from the state's. */
 static int restore_tsc_khz(const int *vcpu_fds, const struct clockmig_state *s,
 			   unsigned int flags, struct undo *u, struct clockmig_report *report)
@@ -349,6 +365,7 @@ static int restore_tsc_khz(const int *vcpu_fds, const struct clockmig_state *s,
 			u->vcpu[i].khz_set = true;
 			continue;
 		}
+		refused_tsc_khz(vcpu_fds[i], &u->vcpu[i]);
 		if (!(flags & CLOCKMIG_FORCE_FREQ)) {
 			clockmig_fail(report, "KVM_SET_TSC_KHZ",
 				      "this host cannot run the guest TSC at its frequency");

@@ -196,8 +196,15 @@ static int x86_set_tsc_khz(struct fake_vm *vm, int i, uint32_t khz)
 		ratio = identity_ratio(vm);
 	else if (vm->tsc_control)
 		ratio = (uint64_t)(((unsigned __int128)khz << vm->frac_bits) / host);
-	else
+	else {
+		/*
+		 * As KVM does (up to 7.3 at least): a rate it refuses is still
+		 * what KVM_GET_TSC_KHZ reports afterwards, though the TSC keeps
+		 * its rate.
+		 */
+		vm->vcpu[i].khz = khz;
 		return fail(EINVAL);
+	}
 	vm->vcpu[i].khz = khz;
 	vm->vcpu[i].ratio = ratio;
 	return 0;

@@ -9,7 +9,7 @@
 # scripts/build-selftests.sh builds each program on its own: one that does
 # not compile against a base (uAPI the queue lacks) is skipped there.
 
-HARNESS_PROGS := clockinfo clockmig_demo kunit-results
+HARNESS_PROGS := clockinfo clockmig_demo kunit-results clock_fuzz
 HARNESS_BINS := $(patsubst %,$(HARNESS_OUT)/%,$(HARNESS_PROGS))
 
 # The VMM-side library (clockmig/ in the project), linked into the demo;

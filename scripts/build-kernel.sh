@@ -10,8 +10,9 @@ set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 arch_setup
 
+unpatched_tree
 [ -e "$KSRC/.git" ] || die "no kernel tree: run 'make tree BASE=$BASE' first"
-REPRO=${REPRO:-make kernel BASE=$BASE ARCH=$ARCH}
+REPRO=${REPRO:-make kernel BASE=$BASE ARCH=$ARCH${UNPATCHED:+ UNPATCHED=$UNPATCHED}}
 KTARGET=${KTARGET:-$(basename "$KIMAGE")}
 mkdir -p "$KOBJ" "$LOGDIR"
 export CCACHE_MAXSIZE=${CCACHE_MAXSIZE:-8G}

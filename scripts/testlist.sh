@@ -11,7 +11,8 @@ arch_setup
 TESTS=${TESTS-all}
 DEFAULT_TIMEOUT=${DEFAULT_TIMEOUT:-300}
 
-list=$TOP/tests/$BASE/$ARCH.list
+# TEST_LIST: another list of the same form (make regress writes one).
+list=${TEST_LIST:-$TOP/tests/$BASE/$ARCH.list}
 [ -f "$list" ] || die "no test list $list"
 table=$(sed -e 's/#.*//' "$list" |
 	awk 'NF >= 3 { c = $3; for (i = 4; i <= NF; i++) c = c " " $i;

@@ -32,3 +32,9 @@ harness-programs: $(HARNESS_BINS)
 print-harness-programs:
 	@echo $(HARNESS_PROGS)
 .PHONY: harness-programs print-harness-programs
+
+# make regress: every KVM selftest of the tree for the arch, as paths
+# relative to the selftests build (x86/amx_test, steal_time, ...).
+print-kvm-selftests:
+	@echo $(patsubst $(OUTPUT)/%,%,$(TEST_GEN_PROGS))
+.PHONY: print-kvm-selftests

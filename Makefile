@@ -17,6 +17,9 @@
 #   REGRESS_TIMEOUT=N   'make regress': per-test timeout (default 60 s)
 #   REGRESS_RERUNS=N    'make regress': reruns of a test whose result differs (default 1)
 #   REGRESS_LIST=FILE   'make regress': only the tests FILE names
+#   DEBUG=1             the debug kernel (configs/debug.config: KASAN, UBSAN,
+#                       ...) in its own build/$BASE/kernel-$ARCH-debug and
+#                       vm-$ARCH-debug; 'make kernel/vmtest DEBUG=1'
 
 BASE ?= 7.3
 ARCH ?= x86_64
@@ -25,10 +28,10 @@ S := scripts
 pass = $(foreach v,$(1),$(if $(filter-out undefined,$(origin $(v))),$(v)="$($(v))"))
 VARS := BASE=$(BASE) ARCH=$(ARCH) $(call pass,TESTS EXTRA EXTRA_TIMEOUT SHOW_OUTPUT BASES ARCHES \
 	FORCE JOBS BUILD CLOCKSOURCE_TIMEOUT USE_INSTALLED DEBIAN_MIRROR DEBIAN_SECURITY_MIRROR \
-	UNPATCHED REGRESS_TIMEOUT REGRESS_RERUNS REGRESS_LIST)
+	UNPATCHED REGRESS_TIMEOUT REGRESS_RERUNS REGRESS_LIST DEBUG DEBUG_TIMEOUT_FACTOR)
 
 .PHONY: help run check setup tree export lint kernel selftests vmtest unit build-each warnings \
-	regress clean
+	regress check-debug clean
 
 help:
 	@sed -n 's/^## //p' $(firstword $(MAKEFILE_LIST))
@@ -77,6 +80,12 @@ regress:
 	@BASES=$(BASE) $(VARS) $(S)/setup.sh
 	@$(VARS) UNPATCHED=0 $(S)/tree.sh --if-missing
 	@$(VARS) $(S)/regress.sh
+
+## make check-debug  the debug kernel (KASAN, UBSAN, lockdep, ...): the listed tests (ARCHES=x86_64)
+check-debug:
+	@BASES=$(BASE) $(VARS) $(S)/setup.sh
+	@$(VARS) UNPATCHED=0 $(S)/tree.sh --if-missing
+	@$(VARS) $(S)/check-debug.sh
 
 ## make unit         host-side unit tests + decoder fuzz of the clockmig library
 unit:

@@ -90,11 +90,15 @@ arch_setup() {
 		die "unknown ARCH '$ARCH' (use x86_64 or arm64)"
 		;;
 	esac
-	KOBJ=$BDIR/kernel-$ARCH
-	KHDR=$BDIR/headers-$ARCH
+	# DEBUG=1: the debug kernel (configs/debug.config), in its own object,
+	# header and VM directories; the selftests are the same.
+	DBG=
+	[ "${DEBUG:-0}" != 1 ] || DBG=-debug
+	KOBJ=$BDIR/kernel-$ARCH$DBG
+	KHDR=$BDIR/headers-$ARCH$DBG
 	STOBJ=$BDIR/selftests-$ARCH
 	TOOLOBJ=$BDIR/tools-$ARCH
-	VMDIR=${VM_DIR:-$BDIR/vm-$ARCH}
+	VMDIR=${VM_DIR:-$BDIR/vm-$ARCH$DBG}
 	JOBS=${JOBS:-$(nproc)}
 }
 

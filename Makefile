@@ -31,7 +31,7 @@ VARS := BASE=$(BASE) ARCH=$(ARCH) $(call pass,TESTS EXTRA EXTRA_TIMEOUT SHOW_OUT
 	UNPATCHED REGRESS_TIMEOUT REGRESS_RERUNS REGRESS_LIST DEBUG DEBUG_TIMEOUT_FACTOR)
 
 .PHONY: help run check setup tree export lint kernel selftests vmtest unit build-each warnings \
-	regress check-debug clean
+	regress check-debug docs clean
 
 help:
 	@sed -n 's/^## //p' $(firstword $(MAKEFILE_LIST))
@@ -87,6 +87,10 @@ check-debug:
 	@$(VARS) UNPATCHED=0 $(S)/tree.sh --if-missing
 	@$(VARS) $(S)/check-debug.sh
 
+## make docs         htmldocs SPHINXDIRS=virt and kernel-doc: no new warnings from the series
+docs: setup
+	@$(VARS) $(S)/docs.sh
+
 ## make unit         host-side unit tests + decoder fuzz of the clockmig library
 unit:
 	@BASES=$(BASE) $(VARS) $(S)/setup.sh
@@ -106,5 +110,6 @@ warnings:
 clean:
 	rm -rf $(foreach b,7.3 6.12,build/$(b)/kernel-* build/$(b)/headers-* build/$(b)/selftests-* \
 		build/$(b)/tools-* build/$(b)/vm-* build/$(b)/logs build/$(b)/clockmig-unit build/$(b)/run-* \
-		build/$(b)/regress-* build/$(b)/unpatched/kernel-* build/$(b)/unpatched/headers-*) \
+		build/$(b)/regress-* build/$(b)/unpatched/kernel-* build/$(b)/unpatched/headers-* \
+		build/$(b)/docs-*) \
 		build/logs

@@ -154,7 +154,7 @@ static atomic_int stop;
 static atomic_int failed_msgs;
 
 static uint64_t seed = 1, wild_after, start_ns;
-static int duration = 30, nr_threads = 3, watchdog_s = 60;
+static int duration = 30, nr_threads = 3, watchdog_s = 60, wild_percent = 75;
 
 /* Counted; the first few of each kind printed. */
 #define fail(counter, fmt, ...) do {						\
@@ -1576,7 +1576,7 @@ int main(int argc, char **argv)
 	pthread_t th[MAX_THREADS], run[NR_MAIN_VCPUS], wd, ch;
 	int opt, i, plan = 0;
 
-	while ((opt = getopt(argc, argv, "s:t:j:w:h")) != -1) {
+	while ((opt = getopt(argc, argv, "s:t:j:w:W:h")) != -1) {
 		switch (opt) {
 		case 's':
 			seed = strtoull(optarg, NULL, 0);
@@ -1590,8 +1590,13 @@ int main(int argc, char **argv)
 		case 'w':
 			watchdog_s = atoi(optarg);
 			break;
+		case 'W':
+			wild_percent = atoi(optarg);
+			break;
 		default:
-			printf("usage: %s [-s SEED] [-t SECONDS] [-j THREADS (1-%d)] [-w WATCHDOG_SECONDS]\n",
+			printf("usage: %s [-s SEED] [-t SECONDS] [-j THREADS (1-%d)] [-w WATCHDOG_SECONDS]\n"
+			       "       [-W PERCENT: rates that put the main VM's vCPUs in TSC catch-up mode\n"
+			       "        from PERCENT %% of the run on (default 75)]\n",
 			       argv[0], MAX_THREADS);
 			exit(KSFT_FAIL);
 		}
@@ -1600,8 +1605,8 @@ int main(int argc, char **argv)
 		nr_threads = 3;
 	setbuf(stdout, NULL);
 	ksft_print_header();
-	printf("# seed %" PRIu64 " (-s), %d s (-t), %d fuzz threads (-j), watchdog %d s (-w)\n",
-	       seed, duration, nr_threads, watchdog_s);
+	printf("# seed %" PRIu64 " (-s), %d s (-t), %d fuzz threads (-j), watchdog %d s (-w), catch-up rates from %d %% (-W)\n",
+	       seed, duration, nr_threads, watchdog_s, wild_percent);
 	kvm_dev_fd = open_kvm_dev_path_or_exit();
 	setup_pointers();
 
@@ -1640,7 +1645,7 @@ int main(int argc, char **argv)
 	ksft_set_plan(plan);
 
 	start_ns = now_ns(CLOCK_MONOTONIC);
-	wild_after = start_ns + (uint64_t)duration * 750000000ULL;
+	wild_after = start_ns + (uint64_t)duration * wild_percent * 10000000ULL;
 	pthread_create(&wd, NULL, watchdog, NULL);
 	for (i = 0; i < NR_MAIN_VCPUS; i++)
 		pthread_create(&run[i], NULL, run_vcpu, (void *)(long)i);
@@ -1685,7 +1690,7 @@ int main(int argc, char **argv)
 				 (long long)atomic_load(&consistency_max));
 	}
 	if (atomic_load(&skipped_catchup))
-		printf("# %lu state comparisons skipped: the main VM's TSC is in catch-up mode (last quarter of the run)\n",
+		printf("# %lu state comparisons skipped: the main VM's TSC is in catch-up mode (from -W %% of the run)\n",
 		       atomic_load(&skipped_catchup));
 	if (atomic_load(&known_ratio0))
 		printf("# known in the base (not the series): %lu KVM_VCPU_TSC_SCALE reads of ratio 0 (vCPUs created after the VM's KVM_SET_TSC_KHZ of an unscalable rate)\n",

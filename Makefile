@@ -12,6 +12,14 @@
 #   ARCHES="x86_64 arm64"  what 'make check' and 'make build-each' cover
 #   FORCE=1             let 'make tree' discard unexported work
 #   JOBS=N              parallel build jobs (default: all cores)
+#   UNPATCHED=1         'make kernel': the bare base, without the queue
+#                       (build/$BASE/unpatched/), as 'make regress' uses it
+#   REGRESS_TIMEOUT=N   'make regress': per-test timeout (default 60 s)
+#   REGRESS_RERUNS=N    'make regress': reruns of a test whose result differs (default 1)
+#   REGRESS_LIST=FILE   'make regress': only the tests FILE names
+#   DEBUG=1             the debug kernel (configs/debug.config: KASAN, UBSAN,
+#                       ...) in its own build/$BASE/kernel-$ARCH-debug and
+#                       vm-$ARCH-debug; 'make kernel/vmtest DEBUG=1'
 
 BASE ?= 7.3
 ARCH ?= x86_64
@@ -19,9 +27,11 @@ S := scripts
 
 pass = $(foreach v,$(1),$(if $(filter-out undefined,$(origin $(v))),$(v)="$($(v))"))
 VARS := BASE=$(BASE) ARCH=$(ARCH) $(call pass,TESTS EXTRA EXTRA_TIMEOUT SHOW_OUTPUT BASES ARCHES \
-	FORCE JOBS BUILD CLOCKSOURCE_TIMEOUT USE_INSTALLED DEBIAN_MIRROR DEBIAN_SECURITY_MIRROR)
+	FORCE JOBS BUILD CLOCKSOURCE_TIMEOUT USE_INSTALLED DEBIAN_MIRROR DEBIAN_SECURITY_MIRROR \
+	UNPATCHED REGRESS_TIMEOUT REGRESS_RERUNS REGRESS_LIST DEBUG DEBUG_TIMEOUT_FACTOR)
 
-.PHONY: help run check setup tree export lint kernel selftests vmtest unit build-each warnings clean
+.PHONY: help run check setup tree export lint kernel selftests vmtest unit build-each warnings \
+	regress check-debug docs clean
 
 help:
 	@sed -n 's/^## //p' $(firstword $(MAKEFILE_LIST))
@@ -54,7 +64,7 @@ lint: setup
 ## make kernel       build the patched kernel of BASE for ARCH
 kernel:
 	@BASES=$(BASE) $(VARS) $(S)/setup.sh
-	@$(VARS) $(S)/tree.sh --if-missing
+	@$(VARS) UNPATCHED=0 $(S)/tree.sh --if-missing
 	@$(VARS) $(S)/build-kernel.sh
 
 ## make selftests    build the KVM selftests (and harness programs) of BASE for ARCH
@@ -64,6 +74,22 @@ selftests: kernel
 ## make vmtest       boot the test VM of BASE for ARCH and run TESTS and EXTRA
 vmtest: selftests
 	@$(VARS) $(S)/vmtest.sh
+
+## make regress      every KVM selftest on the unpatched base and the series kernel (BASE, ARCH)
+regress:
+	@BASES=$(BASE) $(VARS) $(S)/setup.sh
+	@$(VARS) UNPATCHED=0 $(S)/tree.sh --if-missing
+	@$(VARS) $(S)/regress.sh
+
+## make check-debug  the debug kernel (KASAN, UBSAN, lockdep, ...): the listed tests (ARCHES=x86_64)
+check-debug:
+	@BASES=$(BASE) $(VARS) $(S)/setup.sh
+	@$(VARS) UNPATCHED=0 $(S)/tree.sh --if-missing
+	@$(VARS) $(S)/check-debug.sh
+
+## make docs         htmldocs SPHINXDIRS=virt and kernel-doc: no new warnings from the series
+docs: setup
+	@$(VARS) $(S)/docs.sh
 
 ## make unit         host-side unit tests + decoder fuzz of the clockmig library
 unit:
@@ -83,5 +109,7 @@ warnings:
 ## make clean        remove build outputs but keep the kernel trees and downloads
 clean:
 	rm -rf $(foreach b,7.3 6.12,build/$(b)/kernel-* build/$(b)/headers-* build/$(b)/selftests-* \
-		build/$(b)/tools-* build/$(b)/vm-* build/$(b)/logs build/$(b)/clockmig-unit build/$(b)/run-*) \
+		build/$(b)/tools-* build/$(b)/vm-* build/$(b)/logs build/$(b)/clockmig-unit build/$(b)/run-* \
+		build/$(b)/regress-* build/$(b)/unpatched/kernel-* build/$(b)/unpatched/headers-* \
+		build/$(b)/docs-*) \
 		build/logs

@@ -10,8 +10,9 @@ set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 arch_setup
 
+unpatched_tree
 [ -e "$KSRC/.git" ] || die "no kernel tree: run 'make tree BASE=$BASE' first"
-REPRO=${REPRO:-make kernel BASE=$BASE ARCH=$ARCH}
+REPRO=${REPRO:-make kernel BASE=$BASE ARCH=$ARCH${UNPATCHED:+ UNPATCHED=$UNPATCHED}${DEBUG:+ DEBUG=$DEBUG}}
 KTARGET=${KTARGET:-$(basename "$KIMAGE")}
 mkdir -p "$KOBJ" "$LOGDIR"
 export CCACHE_MAXSIZE=${CCACHE_MAXSIZE:-8G}
@@ -24,6 +25,11 @@ export CCACHE_BASEDIR=${CCACHE_BASEDIR:-$BUILD}
 KMAKE=(make -C "$KSRC" O="$KOBJ" ARCH="$KARCH" CROSS_COMPILE="$CROSS"
 	CC="ccache ${CROSS}gcc" HOSTCC="ccache gcc" -j"$JOBS")
 FRAGMENTS=("$TOP/configs/common.config" "$TOP/configs/$ARCH.config")
+if [ "${DEBUG:-0}" = 1 ]; then
+	FRAGMENTS+=("$TOP/configs/debug.config")
+	[ ! -f "$TOP/configs/$ARCH.debug.config" ] || FRAGMENTS+=("$TOP/configs/$ARCH.debug.config")
+	BUILD_WHAT=${BUILD_WHAT:-debug}
+fi
 
 # The series' own options: those the tree at hand defines, so that a patch
 # that adds one (at any point of build-each) changes the config id and the
@@ -80,12 +86,12 @@ make_config() {
 
 if [ "$(cat "$KOBJ/.harness-config-id" 2>/dev/null)" != "$config_id" ] ||
    [ ! -f "$KOBJ/.config" ]; then
-	run_step "configuring kernel ($BASE, $ARCH)" "$LOGDIR/config-$ARCH.log" make_config
+	run_step "configuring kernel ($BASE, $ARCH${DBG:+, debug})" "$LOGDIR/config-$ARCH$DBG.log" make_config
 fi
 [ "${CONFIG_ONLY:-0}" = 1 ] && exit 0
-run_step "building kernel ($BASE, $ARCH${BUILD_WHAT:+, $BUILD_WHAT})" "$LOGDIR/kernel-$ARCH.log" \
+run_step "building kernel ($BASE, $ARCH${BUILD_WHAT:+, $BUILD_WHAT})" "$LOGDIR/kernel-$ARCH$DBG.log" \
 	"${KMAKE[@]}" "$KTARGET"
 [ "$KTARGET" = "$(basename "$KIMAGE")" ] || exit 0
-run_step "installing uAPI headers ($BASE, $ARCH)" "$LOGDIR/headers-$ARCH.log" \
+run_step "installing uAPI headers ($BASE, $ARCH)" "$LOGDIR/headers-$ARCH$DBG.log" \
 	"${KMAKE[@]}" headers_install INSTALL_HDR_PATH="$KHDR"
 say "kernel: ${KOBJ#"$TOP"/}/$KIMAGE"

@@ -43,6 +43,30 @@ fi
 [ -z "$_ksrc" ] || KSRC=$_ksrc
 unset _bdir _ksrc
 
+# UNPATCHED=1: the bare base, without the queue, for comparisons (make
+# regress): its tree is a worktree of build/$BASE/linux at tag 'base' in
+# build/$BASE/unpatched/linux, with its own object directories there.
+if [ "${UNPATCHED:-0}" = 1 ]; then
+	PATCHED_KSRC=$KSRC
+	BDIR=$BUILD/$BASE/unpatched
+	KSRC=$BDIR/linux
+	LOGDIR=$BDIR/logs
+fi
+# unpatched_tree: create (or reset to 'base') the UNPATCHED=1 tree.
+unpatched_tree() {
+	[ "${UNPATCHED:-0}" = 1 ] || return 0
+	[ -e "$PATCHED_KSRC/.git" ] || die "no kernel tree: run 'make tree BASE=$BASE' first"
+	if [ -e "$KSRC/.git" ] && git -C "$KSRC" rev-parse -q --verify HEAD >/dev/null 2>&1; then
+		[ "$(git -C "$KSRC" rev-parse HEAD)" = "$(git -C "$PATCHED_KSRC" rev-parse base)" ] ||
+			git -C "$KSRC" checkout -q -f --detach base
+	else
+		rm -rf "$KSRC"
+		mkdir -p "$BDIR"
+		git -C "$PATCHED_KSRC" worktree prune
+		git -C "$PATCHED_KSRC" worktree add -q --detach "$KSRC" base
+	fi
+}
+
 # Resolve ARCH (x86_64 or arm64) into everything that differs per arch.
 arch_setup() {
 	ARCH=${ARCH:-x86_64}
@@ -66,11 +90,15 @@ arch_setup() {
 		die "unknown ARCH '$ARCH' (use x86_64 or arm64)"
 		;;
 	esac
-	KOBJ=$BDIR/kernel-$ARCH
-	KHDR=$BDIR/headers-$ARCH
+	# DEBUG=1: the debug kernel (configs/debug.config), in its own object,
+	# header and VM directories; the selftests are the same.
+	DBG=
+	[ "${DEBUG:-0}" != 1 ] || DBG=-debug
+	KOBJ=$BDIR/kernel-$ARCH$DBG
+	KHDR=$BDIR/headers-$ARCH$DBG
 	STOBJ=$BDIR/selftests-$ARCH
 	TOOLOBJ=$BDIR/tools-$ARCH
-	VMDIR=$BDIR/vm-$ARCH
+	VMDIR=${VM_DIR:-$BDIR/vm-$ARCH$DBG}
 	JOBS=${JOBS:-$(nproc)}
 }
 

@@ -10,12 +10,16 @@ set -euo pipefail
 arch_setup
 TESTS=${TESTS-all}
 DEFAULT_TIMEOUT=${DEFAULT_TIMEOUT:-300}
+# The debug kernel (KASAN, ...) runs everything several times slower.
+TIMEOUT_FACTOR=${TIMEOUT_FACTOR:-1}
+[ "${DEBUG:-0}" != 1 ] || TIMEOUT_FACTOR=${DEBUG_TIMEOUT_FACTOR:-3}
 
-list=$TOP/tests/$BASE/$ARCH.list
+# TEST_LIST: another list of the same form (make regress writes one).
+list=${TEST_LIST:-$TOP/tests/$BASE/$ARCH.list}
 [ -f "$list" ] || die "no test list $list"
 table=$(sed -e 's/#.*//' "$list" |
-	awk 'NF >= 3 { c = $3; for (i = 4; i <= NF; i++) c = c " " $i;
-		       printf "%s\t%s\t%s\n", $1, $2, c }')
+	awk -v f="$TIMEOUT_FACTOR" 'NF >= 3 { c = $3; for (i = 4; i <= NF; i++) c = c " " $i;
+		       printf "%s\t%s\t%s\n", $1, $2 * f, c }')
 if [ "$TESTS" = all ]; then
 	printf '%s\n' "$table"
 	exit 0
@@ -25,7 +29,7 @@ for t in $TESTS; do
 	if [ -n "$row" ]; then
 		printf '%s\n' "$row"
 	elif [ -f "$KSRC/tools/testing/selftests/kvm/$t.c" ]; then
-		printf '%s\t%s\t%s\n' "$(basename "$t")" "$DEFAULT_TIMEOUT" "$t"
+		printf '%s\t%s\t%s\n' "$(basename "$t")" "$((DEFAULT_TIMEOUT * TIMEOUT_FACTOR))" "$t"
 	else
 		die "TESTS: '$t' is neither in tests/$BASE/$ARCH.list nor a selftest of $BASE"
 	fi

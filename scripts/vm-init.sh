@@ -94,4 +94,8 @@ done </tests.tsv
 echo "@@LOCKDEP debug_locks:$(debug_locks)"
 echo "@@DONE"
 sync
+# The kernel writes its messages to the UART directly, ours go through the
+# tty's buffer: let that drain, or the reboot's messages land inside the
+# last lines above.
+sleep 2
 reboot -f

@@ -25,7 +25,9 @@ VM_CPUS=${VM_CPUS:-2}
 BOOT_MARGIN=${BOOT_MARGIN:-180}
 CLOCKSOURCE_TIMEOUT=${CLOCKSOURCE_TIMEOUT:-60}
 
-image=$KOBJ/$KIMAGE
+# VM_KERNEL: boot another kernel image (make regress: the unpatched base's)
+# with the tests built here; VM_DIR: keep its logs elsewhere.
+image=${VM_KERNEL:-$KOBJ/$KIMAGE}
 [ -f "$image" ] || die "no kernel at $image: run 'make kernel BASE=$BASE ARCH=$ARCH'"
 
 case "$ARCH" in

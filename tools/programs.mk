@@ -9,7 +9,7 @@
 # scripts/build-selftests.sh builds each program on its own: one that does
 # not compile against a base (uAPI the queue lacks) is skipped there.
 
-HARNESS_PROGS := clockinfo clockmig_demo kunit-results clock-bench
+HARNESS_PROGS := clockinfo clockmig_demo kunit-results clock-bench clock_fuzz
 HARNESS_BINS := $(patsubst %,$(HARNESS_OUT)/%,$(HARNESS_PROGS))
 
 # The VMM-side library (clockmig/ in the project), linked into the demo;
@@ -32,3 +32,9 @@ harness-programs: $(HARNESS_BINS)
 print-harness-programs:
 	@echo $(HARNESS_PROGS)
 .PHONY: harness-programs print-harness-programs
+
+# make regress: every KVM selftest of the tree for the arch, as paths
+# relative to the selftests build (x86/amx_test, steal_time, ...).
+print-kvm-selftests:
+	@echo $(patsubst $(OUTPUT)/%,%,$(TEST_GEN_PROGS))
+.PHONY: print-kvm-selftests

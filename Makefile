@@ -31,7 +31,7 @@ VARS := BASE=$(BASE) ARCH=$(ARCH) $(call pass,TESTS EXTRA EXTRA_TIMEOUT SHOW_OUT
 	UNPATCHED REGRESS_TIMEOUT REGRESS_RERUNS REGRESS_LIST DEBUG DEBUG_TIMEOUT_FACTOR)
 
 .PHONY: help run check setup tree export lint kernel selftests vmtest unit build-each warnings \
-	regress check-debug docs clean
+	regress bench check-debug docs clean
 
 help:
 	@sed -n 's/^## //p' $(firstword $(MAKEFILE_LIST))
@@ -80,6 +80,12 @@ regress:
 	@BASES=$(BASE) $(VARS) $(S)/setup.sh
 	@$(VARS) UNPATCHED=0 $(S)/tree.sh --if-missing
 	@$(VARS) $(S)/regress.sh
+
+## make bench        clock-bench on the unpatched base and the series kernel, one run: cost ratios (x86_64)
+bench:
+	@BASES=$(BASE) $(VARS) $(S)/setup.sh
+	@$(VARS) UNPATCHED=0 $(S)/tree.sh --if-missing
+	@$(VARS) $(S)/bench.sh
 
 ## make check-debug  the debug kernel (KASAN, UBSAN, lockdep, ...): the listed tests (ARCHES=x86_64)
 check-debug:

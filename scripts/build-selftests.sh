@@ -29,12 +29,7 @@ for b in $bins; do
 	esac
 done
 
-STMAKE=(make -C "$KSRC/tools/testing/selftests/kvm"
-	-f Makefile -f "$TOP/tools/programs.mk"
-	OUTPUT="$STOBJ" ARCH="$KARCH" CROSS_COMPILE="$CROSS" CC="ccache ${CROSS}gcc"
-	KHDR_INCLUDES="-isystem $KHDR/include" EXTRA_CFLAGS=-static
-	LDFLAGS=-static abs_objdir="$STOBJ"
-	HARNESS_SRC="$TOP/tools" HARNESS_OUT="$TOOLOBJ" -j"$JOBS")
+selftests_make_setup
 if [ ${#targets[@]} -gt 0 ]; then
 	run_step "building KVM selftests ($BASE, $ARCH)" \
 		"$LOGDIR/selftests-$ARCH.log" "${STMAKE[@]}" "${targets[@]}"

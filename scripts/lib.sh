@@ -68,6 +68,18 @@ unpatched_tree() {
 }
 
 # Resolve ARCH (x86_64 or arm64) into everything that differs per arch.
+# selftests_make_setup: STMAKE, the make command line that builds the KVM
+# selftests of KSRC and the harness programs (tools/programs.mk) for ARCH,
+# statically, against the installed uAPI headers of KHDR. After arch_setup.
+selftests_make_setup() {
+	STMAKE=(make -C "$KSRC/tools/testing/selftests/kvm"
+		-f Makefile -f "$TOP/tools/programs.mk"
+		OUTPUT="$STOBJ" ARCH="$KARCH" CROSS_COMPILE="$CROSS" CC="ccache ${CROSS}gcc"
+		KHDR_INCLUDES="-isystem $KHDR/include" EXTRA_CFLAGS=-static
+		LDFLAGS=-static abs_objdir="$STOBJ"
+		HARNESS_SRC="$TOP/tools" HARNESS_OUT="$TOOLOBJ" -j"$JOBS")
+}
+
 arch_setup() {
 	ARCH=${ARCH:-x86_64}
 	case "$ARCH" in

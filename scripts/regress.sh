@@ -46,12 +46,7 @@ base_image=$BUILD/$BASE/unpatched/kernel-$ARCH/$KIMAGE
 # 2. Every selftest of the arch, built from the series tree. A test that
 # does not build is reported, not silently dropped.
 t=$(date +%s)
-STMAKE=(make -C "$KSRC/tools/testing/selftests/kvm"
-	-f Makefile -f "$TOP/tools/programs.mk"
-	OUTPUT="$STOBJ" ARCH="$KARCH" CROSS_COMPILE="$CROSS" CC="ccache ${CROSS}gcc"
-	KHDR_INCLUDES="-isystem $KHDR/include" EXTRA_CFLAGS=-static
-	LDFLAGS=-static abs_objdir="$STOBJ"
-	HARNESS_SRC="$TOP/tools" HARNESS_OUT="$TOOLOBJ" -j"$JOBS")
+selftests_make_setup
 mkdir -p "$STOBJ/tools" "$TOOLOBJ"
 all=$("${STMAKE[@]}" -s print-kvm-selftests 2>/dev/null | tail -n1)
 [ -n "$all" ] || die "no KVM selftests found for $ARCH in ${KSRC#"$TOP"/}"

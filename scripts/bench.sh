@@ -31,7 +31,10 @@ for k in base series series base; do
 		die "clock-bench failed on the $k kernel (see $out/$round-$k/serial.log)"
 	fi
 	tr -d '\r' <"$out/$round-$k/serial.log" | sed -n 's/.*\(bench\t.*\)$/\1/p' |
-		awk -F'\t' -v k="$k" '{ print k "\t" $2 "\t" $3 }' >>"$out/all.tsv"
+		awk -F'\t' -v k="$k" '{ print k "\t" $2 "\t" $3 }' >"$out/$round.tsv"
+	[ -s "$out/$round.tsv" ] ||
+		die "no bench lines from the $k kernel (see $out/$round-$k/serial.log)"
+	cat "$out/$round.tsv" >>"$out/all.tsv"
 done
 
 python3 - "$out/all.tsv" "$BDIR/bench-$ARCH.tsv" "$BASE" <<'PY'

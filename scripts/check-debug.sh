@@ -20,15 +20,18 @@ for arch in $ARCHES; do
 		export ARCH=$arch
 		arch_setup
 		t0=$(date +%s)
-		"$TOP/scripts/build-kernel.sh"
+		# set -e does not apply on the left of "|| rc=1" below.
+		"$TOP/scripts/build-kernel.sh" || exit 1
 		t1=$(date +%s)
-		"$TOP/scripts/build-selftests.sh"
+		"$TOP/scripts/build-selftests.sh" || exit 1
 		r=0
 		"$TOP/scripts/vmtest.sh" || r=$?
 		t2=$(date +%s)
 		reports=$(grep -cE '@@KREPORT|KASAN|UBSAN|BUG:|WARNING:' "$VMDIR/serial.log" || true)
 		echo "$arch: $(tail -n1 "$VMDIR/results.tsv" >/dev/null; awk -F'\t' '{ n[$2]++ } END { printf "%d passed, %d failed, %d skipped", n["PASS"], n["FAIL"], n["SKIP"] }' "$VMDIR/results.tsv"); $reports kernel report line(s); build $(fmt_secs $((t1 - t0))), tests $(fmt_secs $((t2 - t1)))" \
 			>"$BDIR/check-debug-$arch.summary"
+		# Any kernel report fails the debug run, whatever the tests said.
+		[ "$reports" -eq 0 ] || r=1
 		exit "$r"
 	) || rc=1
 	summary+=("$(cat "$BUILD/$BASE/check-debug-$arch.summary" 2>/dev/null || echo "$arch: did not finish")")

@@ -25,14 +25,16 @@ build_lib() {
 			-o /dev/null || return 1
 	done
 }
+# Each step returns on failure: run_step calls this from an || list,
+# where set -e does not apply.
 build_all() {
-	build_lib gcc
+	build_lib gcc || return
 	[ ! -d "$BDIR/headers-x86_64/include" ] ||
-		build_lib gcc -isystem "$BDIR/headers-x86_64/include"
+		build_lib gcc -isystem "$BDIR/headers-x86_64/include" || return
 	if command -v aarch64-linux-gnu-gcc >/dev/null; then
-		build_lib aarch64-linux-gnu-gcc
+		build_lib aarch64-linux-gnu-gcc || return
 		[ ! -d "$BDIR/headers-arm64/include" ] ||
-			build_lib aarch64-linux-gnu-gcc -isystem "$BDIR/headers-arm64/include"
+			build_lib aarch64-linux-gnu-gcc -isystem "$BDIR/headers-arm64/include" || return
 	fi
 }
 run_step "building clockmig for x86_64 and arm64, old and patched uAPI headers" \

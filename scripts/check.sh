@@ -140,6 +140,13 @@ for base in $BASES; do
 	echo "base $base: $(count "$base" PASS) passed, $(count "$base" FAIL) failed, $(count "$base" SKIP) skipped ($(fmt_secs "${took[$base]}"), CPU $(fmt_secs "${cpu[$base]}"))"
 done
 failed=$(count "" FAIL)
+if [ "$failed" -ne 0 ]; then
+	# Again at the very end, where a CI log's tail shows it.
+	echo
+	echo "Failed:"
+	awk -F'\t' '$3 == "FAIL" { name = ($1 == "-" ? "" : $1 " ") $2
+		printf "  %s: %s\n", name, $5 }' "$results"
+fi
 echo
 echo "$(count "" PASS) passed, $failed failed, $(count "" SKIP) skipped"
 [ "$failed" -eq 0 ]

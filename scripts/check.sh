@@ -137,9 +137,18 @@ done
 echo
 count() { awk -F'\t' -v b="$1" -v r="$2" '(b == "" || $1 == b) && $3 == r' "$results" | wc -l; }
 for base in $BASES; do
-	echo "base $base: $(count "$base" PASS) passed, $(count "$base" FAIL) failed, $(count "$base" SKIP) skipped ($(fmt_secs "${took[$base]}"), CPU $(fmt_secs "${cpu[$base]}"))"
+	fl=$(count "$base" FLAKY)
+	echo "base $base: $(count "$base" PASS) passed, $(count "$base" FAIL) failed, $(count "$base" SKIP) skipped$([ "$fl" -eq 0 ] || echo ", $fl flaky") ($(fmt_secs "${took[$base]}"), CPU $(fmt_secs "${cpu[$base]}"))"
 done
 failed=$(count "" FAIL)
+flaky=$(count "" FLAKY)
+if [ "$flaky" -ne 0 ]; then
+	# Not failures, never hidden: see the README, "Flaky tests".
+	echo
+	echo "Flaky (a guest triple faulted; the rerun in a fresh boot passed):"
+	awk -F'\t' '$3 == "FLAKY" { name = ($1 == "-" ? "" : $1 " ") $2
+		printf "  %s: %s\n", name, $5 }' "$results"
+fi
 if [ "$failed" -ne 0 ]; then
 	# Again at the very end, where a CI log's tail shows it.
 	echo
@@ -148,5 +157,5 @@ if [ "$failed" -ne 0 ]; then
 		printf "  %s: %s\n", name, $5 }' "$results"
 fi
 echo
-echo "$(count "" PASS) passed, $failed failed, $(count "" SKIP) skipped"
+echo "$(count "" PASS) passed, $failed failed, $(count "" SKIP) skipped$([ "$flaky" -eq 0 ] || echo ", $flaky flaky")"
 [ "$failed" -eq 0 ]

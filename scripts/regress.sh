@@ -90,7 +90,7 @@ runvm() { # NAME IMAGE [TESTS...]
 	say "running on the $name kernel: ${*:-all $(wc -l <"$list") tests}"
 	local tests=all
 	[ $# -eq 0 ] || tests="$*"
-	VM_DIR=$RDIR/$name VM_KERNEL=$image TEST_LIST=$list TESTS="$tests" \
+	VM_RERUN=0 VM_DIR=$RDIR/$name VM_KERNEL=$image TEST_LIST=$list TESTS="$tests" \
 		"$TOP/scripts/vmtest.sh" >"$RDIR/$name.out" 2>&1 || rc=$?
 	tail -n 3 "$RDIR/$name.out" | sed 's/^/    /'
 	[ -f "$RDIR/$name/results.tsv" ] ||

@@ -13,6 +13,9 @@ BOOT = ("@@HOST-BOOT n=1 skip=0\n[    0.000000] Linux version 7.3\n"
         "@@BOOTED kernel=7.3 clocksource=tsc kvm=yes skip=0\n@@LOCKDEP debug_locks:1\n")
 END = "@@LOCKDEP debug_locks:1\n@@DONE\n"
 SPLAT = "[   20.1] BUG: Invalid wait context\n"
+RERUN_BOOT = ("@@HOST-BOOT n=2 skip=0\n"
+              "@@BOOTED kernel=7.3 clocksource=tsc kvm=yes skip=0 only=2\n"
+              "@@LOCKDEP debug_locks:1\n")
 
 
 def reboot(skip):
@@ -52,6 +55,17 @@ def next_skip(log, n):
         with open(paths[1], "w") as f:
             f.writelines(f"t{i}\t60\tt{i}\n" for i in range(n))
         return subprocess.run([sys.executable, VMLOG, "next"] + paths,
+                              capture_output=True, text=True).stdout.strip()
+
+
+def reruns(log, n):
+    with tempfile.TemporaryDirectory() as d:
+        paths = [os.path.join(d, x) for x in ("log", "tests")]
+        with open(paths[0], "w") as f:
+            f.write(log)
+        with open(paths[1], "w") as f:
+            f.writelines(f"t{i}\t60\tt{i}\n" for i in range(n))
+        return subprocess.run([sys.executable, VMLOG, "reruns"] + paths,
                               capture_output=True, text=True).stdout.strip()
 
 
@@ -142,6 +156,16 @@ CASES = [
      BOOT + "@@TEST-BEGIN a n=1\n[   5.0] Kernel panic - not syncing\n",
      ["a", "b"], 1, {"a": "FAIL", "b": "FAIL", "(kernel log)": None}),
     ("no boot fails", "garbage\n", ["a"], 1, {"a": "FAIL", "(boot)": "FAIL"}),
+    ("guest triple fault, passed when rerun: FLAKY, counted, the run passes",
+     BOOT + section("a", "", 0, 1)
+     + section("b", "# vCPU 2: KVM_EXIT_SHUTDOWN at rip 0xfff0\nnot ok 3 x\n", 1, 2) + END
+     + RERUN_BOOT + section("b", "ok 3 x\n", 0, 2) + END,
+     ["a", "b"], 0, {"a": "PASS", "b": "FLAKY"},
+     ("b", "first run: exit 1"), ("b", "passed when rerun")),
+    ("guest triple fault twice: FAIL, both runs named",
+     BOOT + section("b", "  vCPU 0: unexpected exit SHUTDOWN\n", 1, 1) + END
+     + RERUN_BOOT + section("b", "  vCPU 0: unexpected exit SHUTDOWN\n", 1, 1) + END,
+     ["b"], 1, {"b": "FAIL"}, ("b", "(rerun; first run: exit 1")),
     ("test output that is not a kernel line is not a kernel report",
      BOOT + section("a", "WARNING: this is the test talking\n", 0) + END,
      ["a"], 0, {"a": "PASS"}),
@@ -161,13 +185,35 @@ NEXT = [
 ]
 
 
+# Which tests vmtest.sh runs again in a fresh boot: log, tests, answer.
+RERUNS = [
+    ("a guest triple fault (timeout after it too) is rerun",
+     BOOT + section("t0", "", 0, 1)
+     + section("t1", "# vCPU 3: KVM_EXIT_SHUTDOWN at rip 0xfff0\nKilled\n", 137, 2) + END,
+     2, "2"),
+    ("kvm_util's exit reason name counts too",
+     BOOT + section("t0", "  Wanted KVM exit reason: 2 (IO), got: 8 (SHUTDOWN)\n", 1, 1) + END,
+     1, "1"),
+    ("another failure is not rerun", BOOT + section("t0", "not ok 1 x\n", 1, 1) + END, 1, "none"),
+    ("a triple fault with a kernel report is not rerun",
+     BOOT + section("t0", "KVM_EXIT_SHUTDOWN\n@@KREPORT [ 3.0] WARNING: x\n", 1, 1) + END,
+     1, "none"),
+    ("a test that already ran twice is not rerun again",
+     BOOT + section("t0", "KVM_EXIT_SHUTDOWN\n", 1, 1) + END
+     + RERUN_BOOT + section("t0", "KVM_EXIT_SHUTDOWN\n", 1, 1) + END,
+     1, "none"),
+    ("a passing test that printed the word is not rerun",
+     BOOT + section("t0", "# 0 vCPUs lost to KVM_EXIT_SHUTDOWN\n", 0, 1) + END, 1, "none"),
+]
+
+
 def main():
     failed = 0
     for name, log, tests, want_rc, want, *detail in CASES:
         rc, rows, out = run(log, tests)
         last = out[-1]
         ok = rc == want_rc and all(rows.get(k) == v for k, v in want.items())
-        ok = ok and last.endswith("skipped")
+        ok = ok and (last.endswith("skipped") or last.endswith("flaky"))
         for test, text in detail:
             ok = ok and text in DETAILS.get(test, "")
         print(f"{'ok' if ok else 'not ok'} - {name}")
@@ -181,10 +227,17 @@ def main():
         if not ok:
             print(f"#   got {got!r}, want {want!r}")
             failed += 1
+    for name, log, n, want in RERUNS:
+        got = reruns(log, n)
+        ok = got == want
+        print(f"{'ok' if ok else 'not ok'} - rerun: {name}")
+        if not ok:
+            print(f"#   got {got!r}, want {want!r}")
+            failed += 1
     ok = figures_shown()
     print(f"{'ok' if ok else 'not ok'} - figures: matching output lines shown")
     failed += not ok
-    total = len(CASES) + len(NEXT) + 1
+    total = len(CASES) + len(NEXT) + len(RERUNS) + 1
     print(f"# {total - failed} of {total} vmlog cases ok")
     return 1 if failed else 0
 

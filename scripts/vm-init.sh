@@ -9,7 +9,8 @@
 # either fails, the VM stops there ("@@RESTART") and vmtest.sh boots a
 # fresh one for the remaining tests, so that none runs with lockdep off.
 #
-# Kernel command line: harness.skip=N (start at test N+1),
+# Kernel command line: harness.skip=N (start at test N+1), harness.only=N,M
+# (run only tests N and M: vmtest.sh's rerun of a failed test),
 # harness.clocksource=NAME, harness.cs_timeout=SECONDS.
 /bin/busybox --install -s /bin
 export PATH=/bin
@@ -39,6 +40,7 @@ stop() {
 
 skip=$(param skip)
 skip=${skip:-0}
+only=$(param only)
 want=$(param clocksource)
 cs_timeout=$(param cs_timeout)
 cs_timeout=${cs_timeout:-60}
@@ -58,7 +60,7 @@ if [ -n "$want" ]; then
 	done
 fi
 
-echo "@@BOOTED kernel=$(uname -r) clocksource=$(cat $cs) kvm=$([ -c /dev/kvm ] && echo yes || echo no) uptime=$(uptime_s) skip=$skip"
+echo "@@BOOTED kernel=$(uname -r) clocksource=$(cat $cs) kvm=$([ -c /dev/kvm ] && echo yes || echo no) uptime=$(uptime_s) skip=$skip${only:+ only=$only}"
 echo "@@LOCKDEP debug_locks:$(debug_locks)"
 # Reports during boot are the run's, not a test's.
 kernel_reports | sed 's/^@@KREPORT /@@KREPORT-BOOT /'
@@ -69,7 +71,14 @@ n=0
 while IFS="$tab" read -r name timeout cmd; do
 	[ -n "$name" ] || continue
 	n=$((n + 1))
-	[ "$n" -gt "$skip" ] || continue
+	if [ -n "$only" ]; then
+		case ",$only," in
+		*",$n,"*) ;;
+		*) continue ;;
+		esac
+	elif [ "$n" -le "$skip" ]; then
+		continue
+	fi
 	echo "@@TEST-BEGIN $name n=$n"
 	t0=$(uptime_s)
 	set -- $cmd

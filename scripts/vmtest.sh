@@ -13,6 +13,10 @@
 #   SHOW_OUTPUT=1     show the programs' output while they run
 #   CLOCKSOURCE_TIMEOUT=N  seconds the VM waits for its final clocksource
 #                     before the tests (default 60; then the boot fails)
+#   VM_RERUN=0        do not rerun, in a fresh boot, a test that failed
+#                     because a guest triple faulted (vmlog.py reruns;
+#                     default 1: it is rerun once and reported FLAKY if it
+#                     then passes, FAIL if not)
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 arch_setup
@@ -24,6 +28,7 @@ VM_MEM=${VM_MEM:-2G}
 VM_CPUS=${VM_CPUS:-2}
 BOOT_MARGIN=${BOOT_MARGIN:-180}
 CLOCKSOURCE_TIMEOUT=${CLOCKSOURCE_TIMEOUT:-60}
+VM_RERUN=${VM_RERUN:-1}
 
 # VM_KERNEL: boot another kernel image (make regress: the unpatched base's)
 # with the tests built here; VM_DIR: keep its logs elsewhere.
@@ -97,18 +102,22 @@ follow=(python3 "$TOP/scripts/vmlog.py" follow "$log" "$VMDIR/tests.tsv" --appen
 # VM did not survive. Every boot makes progress, so this ends.
 skip=0
 boot=0
+only=
 while :; do
 	boot=$((boot + 1))
-	budget=$(awk -F'\t' -v m="$BOOT_MARGIN" -v s="$skip" 'NR > s { t += $2 } END { print t + m }' \
+	budget=$(awk -F'\t' -v m="$BOOT_MARGIN" -v s="$skip" -v o=",$only," \
+		'(o == ",," && NR > s) || index(o, "," NR ",") { t += $2 } END { print t + m }' \
 		"$VMDIR/tests.tsv")
 	qemu=("$QEMU" "${qemu_args[@]}" -accel tcg,thread=multi -smp "$VM_CPUS" -m "$VM_MEM"
 		-kernel "$image" -initrd "$VMDIR/initramfs.cpio.gz"
-		-append "$cmdline panic=-1 rdinit=/init printk.time=1 log_buf_len=4M harness.skip=$skip harness.clocksource=$clocksource harness.cs_timeout=$CLOCKSOURCE_TIMEOUT"
+		-append "$cmdline panic=-1 rdinit=/init printk.time=1 log_buf_len=4M harness.skip=$skip${only:+ harness.only=$only} harness.clocksource=$clocksource harness.cs_timeout=$CLOCKSOURCE_TIMEOUT"
 		-display none -monitor none -serial stdio -nic none -no-reboot)
 	printf '%q ' "${qemu[@]}" >"$VMDIR/qemu-cmdline"
 	echo >>"$VMDIR/qemu-cmdline"
 	if [ "$boot" -eq 1 ]; then
 		say "booting the $BASE $ARCH test VM: $ntests test(s), at most $(fmt_secs "$budget") (log: ${log#"$TOP"/})"
+	elif [ -n "$only" ]; then
+		say "fresh boot $boot to rerun test(s) $only, whose guests triple faulted, at most $(fmt_secs "$budget")"
 	else
 		say "fresh boot $boot for test(s) $((skip + 1))-$ntests, at most $(fmt_secs "$budget")"
 	fi
@@ -116,8 +125,16 @@ while :; do
 	rc=0
 	timeout -s KILL "$budget" "${qemu[@]}" </dev/null 2>&1 | "${follow[@]}" || rc=$?
 	[ "$rc" -eq 0 ] || warn "QEMU exited with $rc (137: killed after ${budget}s)"
+	[ -z "$only" ] || break
 	next=$(python3 "$TOP/scripts/vmlog.py" next "$log" "$VMDIR/tests.tsv")
-	[ "$next" != done ] || break
+	if [ "$next" = done ]; then
+		# Once, the tests that failed because a guest triple faulted.
+		[ "$VM_RERUN" = 1 ] || break
+		only=$(python3 "$TOP/scripts/vmlog.py" reruns "$log" "$VMDIR/tests.tsv")
+		[ "$only" != none ] || break
+		skip=0
+		continue
+	fi
 	skip=$next
 done
 

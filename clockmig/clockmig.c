@@ -134,6 +134,21 @@ int clockmig_catch_up_target(uint64_t counter, uint64_t hz, uint64_t from_ns,
 	return CLOCKMIG_OK;
 }
 
+int clockmig_catch_up(const struct clockmig_state *s, uint64_t now_ns,
+		      const char *counter, uint64_t *target,
+		      struct clockmig_report *report)
+{
+	if (now_ns < s->realtime_ns)
+		clockmig_note(report, "realtime here is %llu ns behind the source's: no catch-up",
+			      (unsigned long long)(s->realtime_ns - now_ns));
+	if (clockmig_catch_up_target(s->guest_counter, s->counter_hz, s->realtime_ns,
+				     now_ns, target)) {
+		clockmig_note(report, "the catch-up %s does not fit in 64 bits", counter);
+		return CLOCKMIG_E_INVAL;
+	}
+	return CLOCKMIG_OK;
+}
+
 /* kvmclock at guest TSC @tsc, exactly as the guest computes it. */
 uint64_t clockmig_pvclock_read(const struct clockmig_pvclock *p, uint64_t tsc)
 {

@@ -275,15 +275,8 @@ static int policy_offset(const struct clockmig_state *s, enum clockmig_policy po
 		*offset = clockmig_counter_offset(s->host_counter, s->guest_counter);
 		return CLOCKMIG_OK;
 	case CLOCKMIG_CATCH_UP:
-		if (realtime_ns < s->realtime_ns)
-			clockmig_note(report,
-				      "realtime here is %llu ns behind the source's: no catch-up",
-				      (unsigned long long)(s->realtime_ns - realtime_ns));
-		if (clockmig_catch_up_target(s->guest_counter, s->counter_hz, s->realtime_ns,
-					     realtime_ns, &target)) {
-			clockmig_note(report, "the catch-up counter does not fit in 64 bits");
+		if (clockmig_catch_up(s, realtime_ns, "counter", &target, report))
 			return CLOCKMIG_E_INVAL;
-		}
 		break;
 	case CLOCKMIG_FREEZE:
 	default:

@@ -64,6 +64,16 @@ uint64_t clockmig_pair_realtime(const struct clockmig_pair *pair, uint64_t count
 void clockmig_report_reset(struct clockmig_report *report);
 void clockmig_note(struct clockmig_report *report, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
+
+/*
+ * The guest counter (TSC) a CATCH_UP restore sets: the saved one plus the
+ * realtime elapsed from the source's sample to @now_ns, in ticks. Notes in
+ * @report when realtime here is behind the source's (the counter then goes
+ * on from the saved value), fails when the result does not fit in 64 bits.
+ */
+int clockmig_catch_up(const struct clockmig_state *s, uint64_t now_ns,
+		      const char *counter, uint64_t *target,
+		      struct clockmig_report *report);
 int clockmig_fail(struct clockmig_report *report, const char *ioctl_name,
 		  const char *meaning);
 int clockmig_check_cap(int vm_fd, long cap);

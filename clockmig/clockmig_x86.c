@@ -340,16 +340,22 @@ static unsigned int undo_changed(const struct undo *u)
  * After a refused KVM_SET_TSC_KHZ: KVM reports the frequency it refused from
  * then on (as the vCPU's virtual TSC rate, which the local APIC's TSC deadline
  * timer also uses), though the TSC runs at the old one. Set the old one
- * again; if that fails too, it counts as changed (and undo_all() tries again).
+ * again. Returns whether KVM reports the old one now; if not, it counts as
+ * changed (and undo_all() tries again).
  */
-static void refused_tsc_khz(int vcpu_fd, struct vcpu_undo *v)
+static bool refused_tsc_khz(int vcpu_fd, struct vcpu_undo *v)
 {
 	int errno_saved = errno;
+	bool ok = true;
 
 	if (ioctl(vcpu_fd, KVM_GET_TSC_KHZ) != v->khz &&
-	    ioctl(vcpu_fd, KVM_SET_TSC_KHZ, (unsigned long)v->khz))
+	    (ioctl(vcpu_fd, KVM_SET_TSC_KHZ, (unsigned long)v->khz) ||
+	     ioctl(vcpu_fd, KVM_GET_TSC_KHZ) != v->khz)) {
 		v->khz_set = true;
+		ok = false;
+	}
 	errno = errno_saved;
+	return ok;
 }
 
 /* KVM_SET_TSC_KHZ on every vCPU whose frequency differs from the state's. */
@@ -365,7 +371,12 @@ static int restore_tsc_khz(const int *vcpu_fds, const struct clockmig_state *s,
 			u->vcpu[i].khz_set = true;
 			continue;
 		}
-		refused_tsc_khz(vcpu_fds[i], &u->vcpu[i]);
+		if (!refused_tsc_khz(vcpu_fds[i], &u->vcpu[i])) {
+			/* Even when forced: KVM would report a rate the TSC does not run at. */
+			clockmig_fail(report, "KVM_SET_TSC_KHZ",
+				      "refused, and the vCPU's own frequency could not be put back");
+			return CLOCKMIG_E_FREQ;
+		}
 		if (!(flags & CLOCKMIG_FORCE_FREQ)) {
 			clockmig_fail(report, "KVM_SET_TSC_KHZ",
 				      "this host cannot run the guest TSC at its frequency");
@@ -479,11 +490,8 @@ static int restore_offset(const struct clockmig_state *s, enum clockmig_policy p
 		*offset = s->tsc_offset;
 		return CLOCKMIG_OK;
 	case CLOCKMIG_CATCH_UP:
-		if (clockmig_catch_up_target(s->guest_counter, s->counter_hz, s->realtime_ns,
-					     now->realtime, &target)) {
-			clockmig_note(report, "the catch-up TSC does not fit in 64 bits");
+		if (clockmig_catch_up(s, now->realtime, "TSC", &target, report))
 			return CLOCKMIG_E_INVAL;
-		}
 		break;
 	case CLOCKMIG_FREEZE:
 	default:
@@ -718,9 +726,7 @@ static int restore_by_value(int vm_fd, const int *vcpu_fds, unsigned int nr_vcpu
 	now = clockmig_now_ns(CLOCK_REALTIME);
 	set.clock = s->kvmclock_ns;
 	if (policy == CLOCKMIG_CATCH_UP) {
-		if (clockmig_catch_up_target(s->guest_counter, s->counter_hz, s->realtime_ns,
-					     now, &tsc)) {
-			clockmig_note(report, "the catch-up TSC does not fit in 64 bits");
+		if (clockmig_catch_up(s, now, "TSC", &tsc, report)) {
 			r = CLOCKMIG_E_INVAL;
 			goto undo;
 		}

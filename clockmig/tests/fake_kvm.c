@@ -192,6 +192,8 @@ static int x86_set_tsc_khz(struct fake_vm *vm, int i, uint32_t khz)
 
 	if (!khz)
 		return fail(EINVAL);
+	if (vm->khz_stuck && vm->vcpu[i].khz_refused)
+		return fail(EINVAL);
 	if (khz + tol >= host && khz <= host + tol)
 		ratio = identity_ratio(vm);
 	else if (vm->tsc_control)
@@ -203,6 +205,7 @@ static int x86_set_tsc_khz(struct fake_vm *vm, int i, uint32_t khz)
 		 * its rate.
 		 */
 		vm->vcpu[i].khz = khz;
+		vm->vcpu[i].khz_refused = true;
 		return fail(EINVAL);
 	}
 	vm->vcpu[i].khz = khz;

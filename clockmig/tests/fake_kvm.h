@@ -32,6 +32,7 @@ struct fake_host {
 struct fake_vcpu {
 	/* x86 */
 	uint32_t khz;
+	bool khz_refused;		/* a KVM_SET_TSC_KHZ was refused */
 	uint64_t ratio;
 	uint64_t tsc_offset;
 };
@@ -52,6 +53,8 @@ struct fake_vm {
 	bool needs_kick;		/* no masterclock until KVM_SET_CLOCK (before the series) */
 	bool set_guest_needs_update;	/* SET_CLOCK_GUEST refuses until KVM_GET_CLOCK */
 	bool ignore_tsc_writes;		/* offset and IA32_TSC writes succeed, do nothing */
+	bool khz_stuck;			/* after a refused KVM_SET_TSC_KHZ, every later
+					 * one fails and KVM_GET_TSC_KHZ keeps the refused rate */
 	uint32_t host_khz;
 	/* x86: state */
 	uint64_t ref_counter;		/* the masterclock's reference point */

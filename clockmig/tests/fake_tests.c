@@ -440,6 +440,15 @@ static void test_x86_frequency(void)
 	      "forced: at this host's rate, kvmclock by realtime: %s", rep.message);
 	fake_vm_free(dst);
 
+	/* Forced, but KVM keeps reporting the refused rate: not restored. */
+	dst = fake_vm_new(2);
+	dst->khz_stuck = true;
+	r = restore(dst, &s, CLOCKMIG_CATCH_UP, CLOCKMIG_ALLOW_ALL | CLOCKMIG_FORCE_FREQ, &rep);
+	CHECK(r == CLOCKMIG_E_FREQ && rep.ioctl && !strcmp(rep.ioctl, "KVM_SET_TSC_KHZ") &&
+	      rep.changed & CLOCKMIG_CHANGED_TSC_KHZ,
+	      "forced, refused rate stuck: %d %s", r, rep.message);
+	fake_vm_free(dst);
+
 	dst = fake_vm_new(2);
 	dst->tsc_control = true;
 	r = restore(dst, &s, CLOCKMIG_CATCH_UP, CLOCKMIG_ALLOW_ALL, &rep);

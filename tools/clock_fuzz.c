@@ -520,7 +520,8 @@ static void *run_vcpu(void *arg)
 			REPORT_GUEST_ASSERT(uc);
 			break;
 		default:
-			fail(bad_output, "vCPU %ld: unexpected exit %u", id, vcpu->run->exit_reason);
+			fail(bad_output, "vCPU %ld: unexpected exit %u (%s)", id,
+			     vcpu->run->exit_reason, exit_reason_str(vcpu->run->exit_reason));
 			atomic_store(&stop, 1);
 			break;
 		}
@@ -653,6 +654,11 @@ static atomic_ulong skipped_catchup;
 static uint64_t host_tsc_khz;	/* the vCPUs' rate at creation */
 static uint64_t kernel_tsc_khz;	/* the host kernel's tsc_khz (KVM_SET_TSC_KHZ 0) */
 static uint64_t catchup_above;	/* a rate above this: catch-up mode (no scaling) */
+/*
+ * VM-wide KVM_SET_TSC_KHZ fails with EINVAL once the VM has vCPUs (api.rst
+ * 4.55, since 6.13); 6.12 accepts it (the default for later vCPUs). Probed.
+ */
+static bool vm_khz_after_vcpus_refused;
 
 struct x86_state {
 	int guest_r;
@@ -1208,8 +1214,8 @@ static void op_tsc_khz(struct ctx *c, struct target *t, bool vm_ioctl)
 		arg |= rnd(&c->r) << 32;	/* (u32)arg: ignored */
 	if (vm_ioctl) {
 		r = do_ioctl(c->ts, C_SET_TSC_KHZ_VM, t->vm_fd, KVM_SET_TSC_KHZ, (void *)arg);
-		/* api.rst 4.55: only before vCPUs exist. */
-		if (t->main)
+		/* api.rst 4.55: only before vCPUs exist (since 6.13). */
+		if (t->main && vm_khz_after_vcpus_refused)
 			check_errno(C_SET_TSC_KHZ_VM, r, EINVAL, "after vCPU creation");
 		return;
 	}
@@ -1625,14 +1631,18 @@ int main(int argc, char **argv)
 
 		TEST_ASSERT(vcfd >= 0 && !ioctl(vcfd, KVM_SET_TSC_KHZ, 0), "scratch vCPU");
 		kernel_tsc_khz = ioctl(vcfd, KVM_GET_TSC_KHZ, 0);
+		vm_khz_after_vcpus_refused =
+			ioctl(vmfd, KVM_SET_TSC_KHZ, (unsigned long)kernel_tsc_khz) &&
+			errno == EINVAL;
 		close(vcfd);
 		close(vmfd);
 		/* set_tsc_khz(): scaling, or catch-up, above tsc_khz + 250 ppm */
 		catchup_above = kernel_tsc_khz * (1000000 + 250) / 1000000 - 1;
 	}
-	printf("# KVM_CAP_CLOCK_GUEST %d, KVM_CAP_ADJUST_CLOCK %#x, KVM_CAP_TSC_CONTROL %d, KVM_CAP_VM_TSC_CONTROL %d, guest TSC %" PRIu64 " kHz, host tsc_khz %" PRIu64 "\n",
+	printf("# KVM_CAP_CLOCK_GUEST %d, KVM_CAP_ADJUST_CLOCK %#x, KVM_CAP_TSC_CONTROL %d, KVM_CAP_VM_TSC_CONTROL %d, guest TSC %" PRIu64 " kHz, host tsc_khz %" PRIu64 ", VM-wide KVM_SET_TSC_KHZ after vCPUs %s\n",
 	       has_clock_guest, adjust_clock_flags, has_tsc_control, has_vm_tsc_control,
-	       host_tsc_khz, kernel_tsc_khz);
+	       host_tsc_khz, kernel_tsc_khz,
+	       vm_khz_after_vcpus_refused ? "refused" : "accepted");
 	plan = 8;
 #else
 	has_snapshot = kvm_check_cap(KVM_CAP_ARM_COUNTER_SNAPSHOT);

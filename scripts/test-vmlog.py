@@ -58,13 +58,16 @@ def next_skip(log, n):
                               capture_output=True, text=True).stdout.strip()
 
 
-def reruns(log, n):
+def reruns(log, n, allowed=None):
     with tempfile.TemporaryDirectory() as d:
-        paths = [os.path.join(d, x) for x in ("log", "tests")]
+        paths = [os.path.join(d, x) for x in ("log", "tests", "allowed")]
         with open(paths[0], "w") as f:
             f.write(log)
         with open(paths[1], "w") as f:
             f.writelines(f"t{i}\t60\tt{i}\n" for i in range(n))
+        with open(paths[2], "w") as f:
+            f.write("# comment\n" + "".join(f"{t}\n" for t in (allowed if allowed is not None
+                                                            else [f"t{i}" for i in range(n)])))
         return subprocess.run([sys.executable, VMLOG, "reruns"] + paths,
                               capture_output=True, text=True).stdout.strip()
 
@@ -166,6 +169,10 @@ CASES = [
      BOOT + section("b", "  vCPU 0: unexpected exit SHUTDOWN\n", 1, 1) + END
      + RERUN_BOOT + section("b", "  vCPU 0: unexpected exit SHUTDOWN\n", 1, 1) + END,
      ["b"], 1, {"b": "FAIL"}, ("b", "(rerun; first run: exit 1")),
+    ("a name listed twice in one boot is not a rerun",
+     BOOT + section("a", "# vCPU 0: KVM_EXIT_SHUTDOWN at rip 0xfff0\n", 1, 1)
+     + section("a", "", 0, 2) + END,
+     ["a", "a"], 0, {"a": "PASS"}),
     ("test output that is not a kernel line is not a kernel report",
      BOOT + section("a", "WARNING: this is the test talking\n", 0) + END,
      ["a"], 0, {"a": "PASS"}),
@@ -187,13 +194,35 @@ NEXT = [
 
 # Which tests vmtest.sh runs again in a fresh boot: log, tests, answer.
 RERUNS = [
-    ("a guest triple fault (timeout after it too) is rerun",
+    ("a guest triple fault is rerun",
      BOOT + section("t0", "", 0, 1)
-     + section("t1", "# vCPU 3: KVM_EXIT_SHUTDOWN at rip 0xfff0\nKilled\n", 137, 2) + END,
+     + section("t1", "# vCPU 3: KVM_EXIT_SHUTDOWN at rip 0xfff0\nnot ok 1 x\n", 1, 2) + END,
      2, "2"),
-    ("kvm_util's exit reason name counts too",
+    ("not when the test is not listed",
+     BOOT + section("t0", "# vCPU 3: KVM_EXIT_SHUTDOWN at rip 0xfff0\n", 1, 1) + END,
+     1, "none", []),
+    ("not when it was killed by its timeout",
+     BOOT + section("t0", "# vCPU 3: KVM_EXIT_SHUTDOWN at rip 0xfff0\nKilled\n", 137, 1) + END,
+     1, "none"),
+    ("not when a vCPU did not leave the guest",
+     BOOT + section("t0", "# vCPU 2: KVM_EXIT_SHUTDOWN at rip 0xfff0\n"
+                    "  concurrency: vCPU 1 did not leave the guest (1 other vCPUs triple faulted)\n"
+                    "not ok 1 concurrency\n", 1, 1) + END,
+     1, "none"),
+    ("not when another case failed without a triple fault",
+     BOOT + section("t0", "# vCPU 0: KVM_EXIT_SHUTDOWN at rip 0xfff0\nnot ok 1 a\n"
+                    "  vCPU 3 saw kvmclock go back\nnot ok 2 b\n", 1, 1) + END,
+     1, "none"),
+    ("every failed case with its triple fault: rerun",
+     BOOT + section("t0", "ok 1 a\n  vCPU 0: unexpected exit SHUTDOWN\nnot ok 2 b\n"
+                    "# vCPU 1: KVM_EXIT_SHUTDOWN at rip 0xfff0\nnot ok 3 c\n", 1, 1) + END,
+     1, "1"),
+    ("kvm_util's exit reason that the test got counts",
      BOOT + section("t0", "  Wanted KVM exit reason: 2 (IO), got: 8 (SHUTDOWN)\n", 1, 1) + END,
      1, "1"),
+    ("a shutdown the test wanted and did not get does not",
+     BOOT + section("t0", "  Wanted KVM exit reason: 8 (SHUTDOWN), got: 2 (IO)\n", 1, 1) + END,
+     1, "none"),
     ("another failure is not rerun", BOOT + section("t0", "not ok 1 x\n", 1, 1) + END, 1, "none"),
     ("a triple fault with a kernel report is not rerun",
      BOOT + section("t0", "KVM_EXIT_SHUTDOWN\n@@KREPORT [ 3.0] WARNING: x\n", 1, 1) + END,
@@ -227,8 +256,8 @@ def main():
         if not ok:
             print(f"#   got {got!r}, want {want!r}")
             failed += 1
-    for name, log, n, want in RERUNS:
-        got = reruns(log, n)
+    for name, log, n, want, *allowed in RERUNS:
+        got = reruns(log, n, *allowed)
         ok = got == want
         print(f"{'ok' if ok else 'not ok'} - rerun: {name}")
         if not ok:

@@ -49,6 +49,7 @@
 #include <unistd.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <sys/utsname.h>
 
 #include "test_util.h"
 #include "kvm_util.h"
@@ -656,9 +657,20 @@ static uint64_t kernel_tsc_khz;	/* the host kernel's tsc_khz (KVM_SET_TSC_KHZ 0)
 static uint64_t catchup_above;	/* a rate above this: catch-up mode (no scaling) */
 /*
  * VM-wide KVM_SET_TSC_KHZ fails with EINVAL once the VM has vCPUs (api.rst
- * 4.55, since 6.13); 6.12 accepts it (the default for later vCPUs). Probed.
+ * 4.55, since 6.13); 6.12 accepts it (the default for later vCPUs). Probed,
+ * and the probe must agree with the kernel's version.
  */
 static bool vm_khz_after_vcpus_refused;
+
+static bool kernel_at_least(int major, int minor)
+{
+	struct utsname u;
+	int ma = 0, mi = 0;
+
+	if (uname(&u) || sscanf(u.release, "%d.%d", &ma, &mi) != 2)
+		return false;
+	return ma > major || (ma == major && mi >= minor);
+}
 
 struct x86_state {
 	int guest_r;
@@ -1634,6 +1646,11 @@ int main(int argc, char **argv)
 		vm_khz_after_vcpus_refused =
 			ioctl(vmfd, KVM_SET_TSC_KHZ, (unsigned long)kernel_tsc_khz) &&
 			errno == EINVAL;
+		if (vm_khz_after_vcpus_refused != kernel_at_least(6, 13))
+			fail(wrong_errno, "KVM_SET_TSC_KHZ(vm) after vCPU creation: %s, but a %s kernel %s it",
+			     vm_khz_after_vcpus_refused ? "refused" : "accepted",
+			     kernel_at_least(6, 13) ? "6.13 or later" : "pre-6.13",
+			     kernel_at_least(6, 13) ? "refuses" : "accepts");
 		close(vcfd);
 		close(vmfd);
 		/* set_tsc_khz(): scaling, or catch-up, above tsc_khz + 250 ppm */

@@ -164,7 +164,7 @@ CASES = [
      + section("b", "# vCPU 2: KVM_EXIT_SHUTDOWN at rip 0xfff0\nnot ok 3 x\n", 1, 2) + END
      + RERUN_BOOT + section("b", "ok 3 x\n", 0, 2) + END,
      ["a", "b"], 0, {"a": "PASS", "b": "FLAKY"},
-     ("b", "first run: exit 1"), ("b", "passed when rerun")),
+     ("b", "first run: # vCPU 2: KVM_EXIT_SHUTDOWN at rip"), ("b", "passed when rerun")),
     ("guest triple fault twice: FAIL, both runs named",
      BOOT + section("b", "  vCPU 0: unexpected exit SHUTDOWN\n", 1, 1) + END
      + RERUN_BOOT + section("b", "  vCPU 0: unexpected exit SHUTDOWN\n", 1, 1) + END,

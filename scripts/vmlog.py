@@ -392,8 +392,9 @@ def summary(log, tests, results_path, figures_path=None):
         if name in L.first:
             r1, d1 = first_run(L, name)
             if r1 == "FAIL" and result == "PASS":
-                result, detail = "FLAKY", (f"first run: {d1}; passed when rerun"
-                                           " in a fresh boot")
+                fault = first_match(L.first[name][0], GUEST_TRIPLE_FAULT.pattern)
+                result, detail = "FLAKY", (f"first run: {fault or d1}; passed when"
+                                           " rerun in a fresh boot")
             elif r1 == "FAIL":
                 result, detail = "FAIL", f"{detail} (rerun; first run: {d1})"
         rows.append((name, result, f"{secs:.1f}s", detail))

@@ -204,11 +204,18 @@ RERUNS = [
     ("not when it was killed by its timeout",
      BOOT + section("t0", "# vCPU 3: KVM_EXIT_SHUTDOWN at rip 0xfff0\nKilled\n", 137, 1) + END,
      1, "none"),
-    ("not when a vCPU did not leave the guest",
-     BOOT + section("t0", "# vCPU 2: KVM_EXIT_SHUTDOWN at rip 0xfff0\n"
-                    "  concurrency: vCPU 1 did not leave the guest (1 other vCPUs triple faulted)\n"
-                    "not ok 1 concurrency\n", 1, 1) + END,
+    ("not when a vCPU hung with no triple fault in its case",
+     BOOT + section("t0", "# vCPU 2: KVM_EXIT_SHUTDOWN at rip 0xfff0\nnot ok 1 a\n"
+                    "# b: vCPU 1 stuck in KVM_RUN, kvmclock v22, 5400 reads\n"
+                    "  b: vCPU 1 did not leave the guest (0 vCPUs triple faulted)\n"
+                    "not ok 2 b\n", 1, 1) + END,
      1, "none"),
+    ("a vCPU that hung where another triple faulted: one event, rerun",
+     BOOT + section("t0", "# vCPU 0: KVM_EXIT_SHUTDOWN at rip 0xfff0\n"
+                    "# concurrency: vCPU 1 stuck in KVM_RUN, kvmclock v22, 5400 reads\n"
+                    "  concurrency: vCPU 1 did not leave the guest (1 vCPUs triple faulted)\n"
+                    "not ok 1 concurrency\n", 1, 1) + END,
+     1, "1"),
     ("not when another case failed without a triple fault",
      BOOT + section("t0", "# vCPU 0: KVM_EXIT_SHUTDOWN at rip 0xfff0\nnot ok 1 a\n"
                     "  vCPU 3 saw kvmclock go back\nnot ok 2 b\n", 1, 1) + END,

@@ -47,29 +47,29 @@ def run(log, tests, figures=None):
 DETAILS = {}
 
 
-def next_skip(log, n):
+def vmlog_query(cmd, log, n, extra=None):
+    """Run 'vmlog.py CMD LOG TESTS [EXTRA]' on tests t0..t{n-1}; its output."""
     with tempfile.TemporaryDirectory() as d:
-        paths = [os.path.join(d, x) for x in ("log", "tests")]
-        with open(paths[0], "w") as f:
-            f.write(log)
-        with open(paths[1], "w") as f:
-            f.writelines(f"t{i}\t60\tt{i}\n" for i in range(n))
-        return subprocess.run([sys.executable, VMLOG, "next"] + paths,
+        files = {"log": log, "tests": "".join(f"t{i}\t60\tt{i}\n" for i in range(n))}
+        if extra is not None:
+            files["extra"] = extra
+        paths = []
+        for name, text in files.items():
+            paths.append(os.path.join(d, name))
+            with open(paths[-1], "w") as f:
+                f.write(text)
+        return subprocess.run([sys.executable, VMLOG, cmd] + paths,
                               capture_output=True, text=True).stdout.strip()
+
+
+def next_skip(log, n):
+    return vmlog_query("next", log, n)
 
 
 def reruns(log, n, allowed=None):
-    with tempfile.TemporaryDirectory() as d:
-        paths = [os.path.join(d, x) for x in ("log", "tests", "allowed")]
-        with open(paths[0], "w") as f:
-            f.write(log)
-        with open(paths[1], "w") as f:
-            f.writelines(f"t{i}\t60\tt{i}\n" for i in range(n))
-        with open(paths[2], "w") as f:
-            f.write("# comment\n" + "".join(f"{t}\n" for t in (allowed if allowed is not None
-                                                            else [f"t{i}" for i in range(n)])))
-        return subprocess.run([sys.executable, VMLOG, "reruns"] + paths,
-                              capture_output=True, text=True).stdout.strip()
+    if allowed is None:
+        allowed = [f"t{i}" for i in range(n)]
+    return vmlog_query("reruns", log, n, "# comment\n" + "".join(f"{t}\n" for t in allowed))
 
 
 def figures_shown():

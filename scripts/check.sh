@@ -92,7 +92,13 @@ for base in $BASES; do
 				continue
 			fi
 			mkdir -p "$VMDIR"
+			# No rows from an earlier run: vmtest.sh writes them anew.
+			rm -f "$VMDIR/results.tsv"
 			"$TOP/scripts/vmtest.sh" | tee "$VMDIR/vmtest.out" || true
+			if [ ! -s "$VMDIR/results.tsv" ]; then
+				row "$BASE" "($arch test VM)" FAIL "vmtest.sh gave no results (see ${VMDIR#"$TOP"/}/vmtest.out)"
+				continue
+			fi
 			awk -F'\t' -v b="$BASE" -v a="$arch" '{ printf "%s\t%s:%s\t%s\t%s\t%s\n", b, a, $1, $2, $3, $4 }' \
 				"$VMDIR/results.tsv" >>"$results"
 		done

@@ -85,6 +85,21 @@ def section(name, body, rc, n=1, locks=1):
             f"@@TEST-END {name} rc={rc} secs=1.0 debug_locks={locks}\n")
 
 
+# A failed TAP case as kvm_clock_update_test prints it when a guest
+# triple faulted: report_shutdown()'s line, then one assertion.
+def fault(n, case="x", msg="x: 1 vCPUs lost to a triple fault (KVM_EXIT_SHUTDOWN)",
+          before=""):
+    return (f"# vCPU 2: KVM_EXIT_SHUTDOWN at rip 0xfff0 rsp 0x0\n{before}"
+            "==== Test Assertion Failure ====\n"
+            "  x86/kvm_clock_update_test.c:733: !__atomic_load_n(&cvm->nr_shutdowns, 5)\n"
+            "  pid=96 tid=96 errno=4 - Interrupted system call\n"
+            "sh: addr2line: not found\n"
+            f"  {msg}\nnot ok {n} {case}\n")
+
+
+TOTALS_LINE = "# Totals: pass:1 fail:1 xfail:0 xpass:0 skip:0 error:0\n"
+
+
 CASES = [
     ("clean pass", BOOT + section("a", "ok\n", 0) + END,
      ["a"], 0, {"a": "PASS"}),
@@ -161,10 +176,14 @@ CASES = [
     ("no boot fails", "garbage\n", ["a"], 1, {"a": "FAIL", "(boot)": "FAIL"}),
     ("guest triple fault, passed when rerun: FLAKY, counted, the run passes",
      BOOT + section("a", "", 0, 1)
-     + section("b", "# vCPU 2: KVM_EXIT_SHUTDOWN at rip 0xfff0\nnot ok 3 x\n", 1, 2) + END
+     + section("b", fault(3), 1, 2) + END
      + RERUN_BOOT + section("b", "ok 3 x\n", 0, 2) + END,
      ["a", "b"], 0, {"a": "PASS", "b": "FLAKY"},
-     ("b", "first run: # vCPU 2: KVM_EXIT_SHUTDOWN at rip"), ("b", "passed when rerun")),
+     ("b", "first run: x: 1 vCPUs lost to a triple fault"), ("b", "passed when rerun")),
+    ("lockdep off at the end of a boot that a rerun followed fails",
+     BOOT + section("b", fault(3), 1, 1) + "@@LOCKDEP debug_locks:0\n@@DONE\n"
+     + RERUN_BOOT + section("b", "ok 3 x\n", 0, 1) + END,
+     ["b"], 1, {"b": "FLAKY", "(lockdep)": "FAIL"}),
     ("guest triple fault twice: FAIL, both runs named",
      BOOT + section("b", "  vCPU 0: unexpected exit SHUTDOWN\n", 1, 1) + END
      + RERUN_BOOT + section("b", "  vCPU 0: unexpected exit SHUTDOWN\n", 1, 1) + END,
@@ -196,47 +215,87 @@ NEXT = [
 RERUNS = [
     ("a guest triple fault is rerun",
      BOOT + section("t0", "", 0, 1)
-     + section("t1", "# vCPU 3: KVM_EXIT_SHUTDOWN at rip 0xfff0\nnot ok 1 x\n", 1, 2) + END,
+     + section("t1", "ok 1 a\n" + fault(2) + TOTALS_LINE + "[  9.1] kvm: some line\n",
+               1, 2) + END,
      2, "2"),
+    ("not when the triple fault only was printed, the assertion another",
+     BOOT + section("t0", fault(1, msg="vCPU 0 saw kvmclock go back 3 times"), 1, 1) + END,
+     1, "none"),
+    ("not when a guest assertion came with the triple fault",
+     BOOT + section("t0", fault(1, before="==== Test Assertion Failure ====\n"
+                                "  x86/kvm_clock_update_test.c:99: kvmclock went back\n"),
+                    1, 1) + END,
+     1, "none"),
+    ("not when an assertion followed the last case",
+     BOOT + section("t0", fault(1) + "ok 2 b\n==== Test Assertion Failure ====\n"
+                    "  lib/x86/kvm_clock.c:280: waitpid() failed\n", 1, 1) + END,
+     1, "none"),
+    ("not when it bailed out",
+     BOOT + section("t0", fault(1) + "Bail out! kvmclock went back\n", 1, 1) + END,
+     1, "none"),
+    ("not when it died of a signal",
+     BOOT + section("t0", fault(1) + "Segmentation fault\n", 139, 1) + END,
+     1, "none"),
+    ("not when it exited with another code",
+     BOOT + section("t0", fault(1), 2, 1) + END,
+     1, "none"),
+    ("not when it failed with every case passed",
+     BOOT + section("t0", "ok 1 a\n" + TOTALS_LINE, 1, 1) + END,
+     1, "none"),
+    ("not when no TAP case failed",
+     BOOT + section("t0", "==== Test Assertion Failure ====\n"
+                    "  x: 1 vCPUs lost to a triple fault (KVM_EXIT_SHUTDOWN)\n", 1, 1) + END,
+     1, "none"),
     ("not when the test is not listed",
-     BOOT + section("t0", "# vCPU 3: KVM_EXIT_SHUTDOWN at rip 0xfff0\n", 1, 1) + END,
+     BOOT + section("t0", fault(1), 1, 1) + END,
      1, "none", []),
     ("not when it was killed by its timeout",
-     BOOT + section("t0", "# vCPU 3: KVM_EXIT_SHUTDOWN at rip 0xfff0\nKilled\n", 137, 1) + END,
+     BOOT + section("t0", fault(1) + "Killed\n", 137, 1) + END,
      1, "none"),
-    ("not when a vCPU hung with no triple fault in its case",
-     BOOT + section("t0", "# vCPU 2: KVM_EXIT_SHUTDOWN at rip 0xfff0\nnot ok 1 a\n"
-                    "# b: vCPU 1 stuck in KVM_RUN, kvmclock v22, 5400 reads\n"
-                    "  b: vCPU 1 did not leave the guest (0 vCPUs triple faulted)\n"
-                    "not ok 2 b\n", 1, 1) + END,
-     1, "none"),
-    ("a vCPU that hung where another triple faulted: one event, rerun",
-     BOOT + section("t0", "# vCPU 0: KVM_EXIT_SHUTDOWN at rip 0xfff0\n"
-                    "# concurrency: vCPU 1 stuck in KVM_RUN, kvmclock v22, 5400 reads\n"
-                    "  concurrency: vCPU 1 did not leave the guest (1 vCPUs triple faulted)\n"
+    ("a vCPU that hung with the host's registers is rerun",
+     BOOT + section("t0", "# concurrency: vCPU 3 stuck in KVM_RUN, kvmclock v1032, 164400 reads\n"
+                    "# vCPU 3: kicked out at rip 0xffffffff812e2780 rsp 0xffffc90000abbce0\n"
+                    "==== Test Assertion Failure ====\n"
+                    "  concurrency: 1 vCPUs lost their registers to the host's (rip"
+                    " 0xffffffff812e2780, in the upper half, where this guest has nothing)\n"
                     "not ok 1 concurrency\n", 1, 1) + END,
      1, "1"),
+    ("not when a vCPU hung, even where another triple faulted",
+     BOOT + section("t0", "# vCPU 0: KVM_EXIT_SHUTDOWN at rip 0xfff0\n"
+                    "# concurrency: vCPU 1 stuck in KVM_RUN, kvmclock v22, 5400 reads\n"
+                    "==== Test Assertion Failure ====\n"
+                    "  concurrency: vCPU 1 did not leave the guest (1 vCPUs triple faulted)\n"
+                    "not ok 1 concurrency\n", 1, 1) + END,
+     1, "none"),
     ("not when another case failed without a triple fault",
-     BOOT + section("t0", "# vCPU 0: KVM_EXIT_SHUTDOWN at rip 0xfff0\nnot ok 1 a\n"
+     BOOT + section("t0", fault(1) + "==== Test Assertion Failure ====\n"
                     "  vCPU 3 saw kvmclock go back\nnot ok 2 b\n", 1, 1) + END,
      1, "none"),
     ("every failed case with its triple fault: rerun",
-     BOOT + section("t0", "ok 1 a\n  vCPU 0: unexpected exit SHUTDOWN\nnot ok 2 b\n"
-                    "# vCPU 1: KVM_EXIT_SHUTDOWN at rip 0xfff0\nnot ok 3 c\n", 1, 1) + END,
+     BOOT + section("t0", "ok 1 a\n==== Test Assertion Failure ====\n"
+                    "  vCPU 0: unexpected exit SHUTDOWN\nnot ok 2 b\n" + fault(3, "c"),
+                    1, 1) + END,
      1, "1"),
     ("kvm_util's exit reason that the test got counts",
-     BOOT + section("t0", "  Wanted KVM exit reason: 2 (IO), got: 8 (SHUTDOWN)\n", 1, 1) + END,
+     BOOT + section("t0", "==== Test Assertion Failure ====\n"
+                    "  Wanted KVM exit reason: 2 (IO), got: 8 (SHUTDOWN)\nnot ok 1 a\n",
+                    1, 1) + END,
      1, "1"),
     ("a shutdown the test wanted and did not get does not",
-     BOOT + section("t0", "  Wanted KVM exit reason: 8 (SHUTDOWN), got: 2 (IO)\n", 1, 1) + END,
+     BOOT + section("t0", "==== Test Assertion Failure ====\n"
+                    "  Wanted KVM exit reason: 8 (SHUTDOWN), got: 2 (IO)\nnot ok 1 a\n",
+                    1, 1) + END,
      1, "none"),
     ("another failure is not rerun", BOOT + section("t0", "not ok 1 x\n", 1, 1) + END, 1, "none"),
     ("a triple fault with a kernel report is not rerun",
-     BOOT + section("t0", "KVM_EXIT_SHUTDOWN\n@@KREPORT [ 3.0] WARNING: x\n", 1, 1) + END,
+     BOOT + section("t0", fault(1) + "@@KREPORT [ 3.0] WARNING: x\n", 1, 1) + END,
      1, "none"),
     ("a test that already ran twice is not rerun again",
-     BOOT + section("t0", "KVM_EXIT_SHUTDOWN\n", 1, 1) + END
-     + RERUN_BOOT + section("t0", "KVM_EXIT_SHUTDOWN\n", 1, 1) + END,
+     BOOT + section("t0", fault(1), 1, 1) + END
+     + RERUN_BOOT + section("t0", fault(1), 1, 1) + END,
+     1, "none"),
+    ("not when lockdep turned itself off in it",
+     BOOT + section("t0", fault(1), 1, 1, 0) + END,
      1, "none"),
     ("a passing test that printed the word is not rerun",
      BOOT + section("t0", "# 0 vCPUs lost to KVM_EXIT_SHUTDOWN\n", 0, 1) + END, 1, "none"),

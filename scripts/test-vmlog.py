@@ -218,6 +218,18 @@ RERUNS = [
      + section("t1", "ok 1 a\n" + fault(2) + TOTALS_LINE + "[  9.1] kvm: some line\n",
                1, 2) + END,
      2, "2"),
+    ("kselftest's closing lines after the last case do not stop a rerun",
+     BOOT + section("t0", "ok 1 a\n" + fault(14, "concurrency")
+                    + "# 1 skipped test(s) detected. Consider enabling relevant config"
+                    " options to improve coverage.\n" + TOTALS_LINE, 1, 1) + END,
+     1, "1"),
+    ("not when fewer cases ran than planned",
+     BOOT + section("t0", fault(1) + "# Planned tests != run tests (14 != 1)\n" + TOTALS_LINE,
+                    1, 1) + END,
+     1, "none"),
+    ("not when other comments follow the last case",
+     BOOT + section("t0", fault(1) + "# kvmclock went back 3 times\n" + TOTALS_LINE, 1, 1) + END,
+     1, "none"),
     ("not when the triple fault only was printed, the assertion another",
      BOOT + section("t0", fault(1, msg="vCPU 0 saw kvmclock go back 3 times"), 1, 1) + END,
      1, "none"),

@@ -65,8 +65,9 @@ GUEST_TRIPLE_FAULT = re.compile(r"lost to a triple fault \(KVM_EXIT_SHUTDOWN\)"
 ASSERTION = "==== Test Assertion Failure ===="
 TAP_CASE = re.compile(r"^(ok|not ok) \d+")
 # What may follow the last TAP case of a test that failed only by triple
-# faults: the totals, blank lines, kernel lines that are not reports.
-TAP_TAIL = re.compile(r"# (Totals|Planned tests)|$")
+# faults: kselftest's closing lines (ksft_finished(), but not "Planned
+# tests != run tests"), blank lines, kernel lines that are not reports.
+TAP_TAIL = re.compile(r"# (Totals: |\d+ skipped test\(s\) detected\. )|$")
 
 
 def read_tests(path):

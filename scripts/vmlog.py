@@ -52,8 +52,9 @@ SIGKILL_RC = 137
 # TEST_ASSERT_KVM_EXIT_REASON's "got:"), or kvm_clock_update_test's
 # assert_no_shutdown(), which a case reaches only once every other check
 # of it passed; or the same test's report of a vCPU that hung with
-# registers that are the host's, not the guest's (rip in the upper half,
-# where its guest has nothing), the state such guests fault in. Under QEMU
+# registers that are the host's, not the guest's (RIP in the test VM
+# kernel's __svm_vcpu_run, after VMRUN), the state such guests fault in,
+# which it also asserts only after the other checks. Under QEMU
 # TCG's emulated SVM (no NRIP save) such guests triple fault now and then
 # on the unpatched kernel as well (README, "Flaky tests"). Only for the tests listed in
 # tests/$BASE/rerun-on-triple-fault, on x86_64, is a failure that is

@@ -20,6 +20,13 @@ mkdir -p "$BUILD/logs"
 # row BASE NAME RESULT DETAIL
 row() { printf '%s\t%s\t%s\t\t%s\n' "$1" "$2" "$3" "$4" >>"$results"; }
 
+# Cold, both bases need about 10 GiB; a warm build/ much less.
+if [ -d "$BUILD/7.3/linux" ] || [ -d "$BUILD/6.12/linux" ]; then
+	need_disk "${MIN_FREE_GIB:-3}" "make check"
+else
+	need_disk "${MIN_FREE_GIB:-12}" "make check"
+fi
+
 BASES=$BASES "$TOP/scripts/setup.sh"
 
 log=$BUILD/logs/test-vmlog.log

@@ -14,6 +14,18 @@ say()  { printf '==> %s\n' "$*"; }
 warn() { printf 'WARNING: %s\n' "$*" >&2; }
 die()  { printf 'ERROR: %s\n' "$*" >&2; exit 1; }
 
+# need_disk GIB WHAT: fail at once, with one clear line, when the file
+# system of $BUILD has less than GIB GiB free, rather than half an hour
+# later with a tar or git error. A cold "make check" (both bases, both
+# arches) leaves about 9 GiB under build/ and 1 GiB of compiler cache.
+need_disk() {
+	local dir=$BUILD avail
+	while [ ! -d "$dir" ]; do dir=$(dirname "$dir"); done
+	avail=$(df -P -k "$dir" | awk 'NR == 2 { print int($4 / 1048576) }')
+	[ "$avail" -ge "$1" ] ||
+		die "$2 needs about $1 GiB free on the file system of $BUILD; it has $avail GiB (set MIN_FREE_GIB to override)"
+}
+
 # base_setup [BASE]: load bases/$BASE.pin and set the per-base paths.
 # Called once below for $BASE; scripts that handle several bases call it
 # again (in a subshell) for each.

@@ -10,6 +10,11 @@ set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 arch_setup
 
+if [ -d "$KSRC" ]; then
+	need_disk "${MIN_FREE_GIB:-2}" "make run"
+else
+	need_disk "${MIN_FREE_GIB:-6}" "make run"
+fi
 BASES=$BASE "$TOP/scripts/setup.sh"
 "$TOP/scripts/tree.sh" --if-missing
 "$TOP/scripts/build-kernel.sh"

@@ -13,6 +13,8 @@ set -euo pipefail
 
 ARCHES=${ARCHES:-x86_64}
 export DEBUG=1
+# A failure on the debug kernel is a failure: no rerun in a fresh boot.
+export VM_RERUN=0
 rc=0
 summary=()
 for arch in $ARCHES; do

@@ -108,6 +108,9 @@ CASES = [
     ("all TAP cases skipped is a skip",
      BOOT + section("a", "# Totals: pass:0 fail:0 xfail:0 xpass:0 skip:3 error:0\n", 0) + END,
      ["a"], 0, {"a": "SKIP"}),
+    ("a TAP run in which no case ran fails",
+     BOOT + section("a", "1..0\n# Totals: pass:0 fail:0 xfail:0 xpass:0 skip:0 error:0\n", 0)
+     + END, ["a"], 1, {"a": "FAIL"}, ("a", "no test case ran")),
     ("TAP failure with exit 0 fails",
      BOOT + section("a", "# Totals: pass:2 fail:1 xfail:0 xpass:0 skip:0 error:0\n", 0) + END,
      ["a"], 1, {"a": "FAIL"}),
@@ -188,10 +191,13 @@ CASES = [
      BOOT + section("b", "  vCPU 0: unexpected exit SHUTDOWN\n", 1, 1) + END
      + RERUN_BOOT + section("b", "  vCPU 0: unexpected exit SHUTDOWN\n", 1, 1) + END,
      ["b"], 1, {"b": "FAIL"}, ("b", "(rerun; first run: exit 1")),
-    ("a name listed twice in one boot is not a rerun",
+    ("a name listed twice fails: a pass must not hide the other's failure",
      BOOT + section("a", "# vCPU 0: KVM_EXIT_SHUTDOWN at rip 0xfff0\n", 1, 1)
      + section("a", "", 0, 2) + END,
-     ["a", "a"], 0, {"a": "PASS"}),
+     ["a", "a"], 1, {"a": "FAIL"}, ("a", "listed more than once")),
+    ("a name listed twice fails even when both instances pass",
+     BOOT + section("a", "", 0, 1) + section("a", "", 0, 2) + END,
+     ["a", "a"], 1, {"a": "FAIL"}),
     ("test output that is not a kernel line is not a kernel report",
      BOOT + section("a", "WARNING: this is the test talking\n", 0) + END,
      ["a"], 0, {"a": "PASS"}),

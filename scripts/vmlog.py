@@ -186,6 +186,8 @@ def judge(name, rc, section, kernel_bad):
         p, f, xf, xp, s, e = totals
         if f or e or xp:
             return "FAIL", f"exit 0 but {tap}"
+        if p + xf + s == 0:
+            return "FAIL", f"exit 0 but no test case ran ({tap})"
         if p + xf == 0 and s > 0:
             return "SKIP", tap
         return "PASS", tap
@@ -397,7 +399,16 @@ def summary(log, tests, results_path, figures_path=None):
     L = Log(read_lines(log))
     rows = []
     blamed = set()
+    names = [t[0] for t in tests]
     for name, _, _ in tests:
+        if names.count(name) > 1:
+            # The log marks a test by its name alone: two tests of one name
+            # cannot be told apart, and one's failure would hide behind the
+            # other's success. vmtest.sh refuses such lists; report it.
+            if name not in [r[0] for r in rows]:
+                rows.append((name, "FAIL", "", "the name is listed more than once:"
+                             " their results cannot be told apart"))
+            continue
         bad = L.test_reports(name)
         blamed.update(strip_ts(b) for b in bad)
         if name not in L.sections:

@@ -100,6 +100,9 @@ for x in $EXTRA; do
 	printf '%s\t%s\t%s\n' "$(basename "$x")" "$EXTRA_TIMEOUT" "extra/$(basename "$x")" \
 		>>"$VMDIR/tests.tsv"
 done
+# The log tells the tests apart by name alone.
+dup=$(cut -f1 "$VMDIR/tests.tsv" | sort | uniq -d | head -n1)
+[ -z "$dup" ] || die "the test name '$dup' is listed more than once (TESTS, EXTRA): the log could not tell the runs apart"
 cp "$VMDIR/tests.tsv" "$root/tests.tsv"
 (cd "$root" && find . | cpio -o -H newc --quiet | gzip -1) >"$VMDIR/initramfs.cpio.gz"
 

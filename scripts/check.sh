@@ -20,12 +20,13 @@ mkdir -p "$BUILD/logs"
 # row BASE NAME RESULT DETAIL
 row() { printf '%s\t%s\t%s\t\t%s\n' "$1" "$2" "$3" "$4" >>"$results"; }
 
-# Cold, both bases need about 10 GiB; a warm build/ much less.
-if [ -d "$BUILD/7.3/linux" ] || [ -d "$BUILD/6.12/linux" ]; then
-	need_disk "${MIN_FREE_GIB:-3}" "make check"
-else
-	need_disk "${MIN_FREE_GIB:-12}" "make check"
-fi
+# About 5 GiB for each base whose tree is not there yet, 1 GiB for one
+# that is, and 1 GiB for the compiler cache.
+need=1
+for base in $BASES; do
+	if [ -d "$BUILD/$base/linux" ]; then need=$((need + 1)); else need=$((need + 5)); fi
+done
+need_disk "${MIN_FREE_GIB:-$need}" "make check"
 
 BASES=$BASES "$TOP/scripts/setup.sh"
 

@@ -13,7 +13,7 @@ arch_setup
 if [ -d "$KSRC" ]; then
 	need_disk "${MIN_FREE_GIB:-2}" "make run"
 else
-	need_disk "${MIN_FREE_GIB:-6}" "make run"
+	need_disk "${MIN_FREE_GIB:-5}" "make run"
 fi
 BASES=$BASE "$TOP/scripts/setup.sh"
 "$TOP/scripts/tree.sh" --if-missing

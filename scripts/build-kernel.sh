@@ -28,6 +28,7 @@ FRAGMENTS=("$TOP/configs/common.config" "$TOP/configs/$ARCH.config")
 if [ "${DEBUG:-0}" = 1 ]; then
 	FRAGMENTS+=("$TOP/configs/debug.config")
 	[ ! -f "$TOP/configs/$ARCH.debug.config" ] || FRAGMENTS+=("$TOP/configs/$ARCH.debug.config")
+	[ ! -f "$TOP/configs/$BASE.debug.config" ] || FRAGMENTS+=("$TOP/configs/$BASE.debug.config")
 	BUILD_WHAT=${BUILD_WHAT:-debug}
 fi
 

@@ -1,7 +1,8 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 # Every test, for each base of BASES and each arch of ARCHES: lint (the
-# queue applies, checkpatch, MAINTAINERS, one uAPI), W=1/sparse, every
+# queue applies, checkpatch, MAINTAINERS, one uAPI), the documentation
+# build (no new warnings), W=1/sparse, every
 # patch builds, the kernel, the selftests, the tests of
 # tests/$BASE/$ARCH.list in the test VM, the clockmig unit tests. Goes on
 # after a failure so that one run shows everything; exits non-zero if
@@ -61,6 +62,11 @@ for base in $BASES; do
 			row "$BASE" lint PASS "applies with git am, checkpatch --strict, MAINTAINERS, uAPI"
 		else
 			row "$BASE" lint FAIL "see the output of make lint BASE=$BASE above"
+		fi
+		if "$TOP/scripts/docs.sh"; then
+			row "$BASE" docs PASS "htmldocs (virt) and kernel-doc: no new warnings"
+		else
+			row "$BASE" docs FAIL "see the output of make docs BASE=$BASE above"
 		fi
 		"$TOP/scripts/tree.sh" --if-missing
 		if [ -n "$(git -C "$KSRC" status --porcelain)" ] ||

@@ -29,7 +29,7 @@ start=$(date +%s)
 # Warnings of a log, in a form that does not depend on where the tree is
 # or on line numbers (the patches move lines).
 normalize() {
-	grep -E 'WARNING|ERROR|[Ww]arning:|[Ee]rror:' "$1" |
+	grep -E 'WARNING|ERROR|CRITICAL|SEVERE|[Ww]arning:|[Ee]rror:' "$1" |
 		grep -v '^make' |
 		sed -E -e "s|$wt/||g" -e "s|$BDIR/docs-[a-z]+/||g" \
 			-e 's/:[0-9]+(:[0-9]+)?([: ])/:N\2/g' -e 's/line [0-9]+/line N/g' \
@@ -38,10 +38,10 @@ normalize() {
 }
 
 # new_warnings BASE SERIES: the lines SERIES has more often than BASE.
+# A warning whose count went down (a patch fixed one of two) is not new.
 new_warnings() {
-	diff <(sort "$1" | uniq -c | awk '{ n = $1; $1 = ""; print substr($0, 2) "\t" n }' | sort) \
-	     <(sort "$2" | uniq -c | awk '{ n = $1; $1 = ""; print substr($0, 2) "\t" n }' | sort) |
-		sed -n 's/^> //p' | cut -f1 || true
+	awk 'FILENAME == ARGV[1] { base[$0]++; next } { series[$0]++ }
+	     END { for (w in series) if (series[w] > base[w]) print w }' "$1" "$2" | sort
 }
 
 htmldocs() { # NAME COMMIT

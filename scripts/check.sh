@@ -22,10 +22,16 @@ mkdir -p "$BUILD/logs"
 row() { printf '%s\t%s\t%s\t\t%s\n' "$1" "$2" "$3" "$4" >>"$results"; }
 
 # About 5 GiB for each base whose tree is not there yet, 1 GiB for one
-# that is, and 1 GiB for the compiler cache.
+# that is, 2 GiB more if its scratch worktree (build-each, W=1) is not,
+# and 1 GiB for the compiler cache.
 need=1
 for base in $BASES; do
-	if [ -d "$BUILD/$base/linux" ]; then need=$((need + 1)); else need=$((need + 5)); fi
+	if [ -d "$BUILD/$base/linux" ]; then
+		need=$((need + 1))
+		[ -d "$BUILD/$base/scratch/linux" ] || need=$((need + 2))
+	else
+		need=$((need + 5))
+	fi
 done
 need_disk "${MIN_FREE_GIB:-$need}" "make check"
 

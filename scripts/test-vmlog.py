@@ -111,6 +111,12 @@ CASES = [
     ("a TAP run in which no case ran fails",
      BOOT + section("a", "1..0\n# Totals: pass:0 fail:0 xfail:0 xpass:0 skip:0 error:0\n", 0)
      + END, ["a"], 1, {"a": "FAIL"}, ("a", "no test case ran")),
+    ("a TAP plan of no case with exit 0 and no Totals line fails",
+     BOOT + section("a", "TAP version 13\n1..0\n", 0) + END,
+     ["a"], 1, {"a": "FAIL"}, ("a", "TAP plan is 1..0")),
+    ("a program whose output merely contains 1..0 passes",
+     BOOT + section("a", "range 1..0x10 ok\n", 0) + END,
+     ["a"], 0, {"a": "PASS"}),
     ("TAP failure with exit 0 fails",
      BOOT + section("a", "# Totals: pass:2 fail:1 xfail:0 xpass:0 skip:0 error:0\n", 0) + END,
      ["a"], 1, {"a": "FAIL"}),

@@ -68,6 +68,8 @@ TAP_CASE = re.compile(r"^(ok|not ok) \d+")
 # What may follow the last TAP case of a test that failed only by triple
 # faults: kselftest's closing lines (ksft_finished(), but not "Planned
 # tests != run tests"), blank lines, kernel lines that are not reports.
+# A TAP plan of no test case: with exit 0 and no Totals line, nothing ran.
+EMPTY_PLAN = re.compile(r"1\.\.0(\s|$)")
 TAP_TAIL = re.compile(r"# (Totals: |\d+ skipped test\(s\) detected\. )|$")
 
 
@@ -182,6 +184,8 @@ def judge(name, rc, section, kernel_bad):
     if rc != 0:
         why = first_match(section, r"Assertion|FAIL|not ok|[Ee]rror")
         return "FAIL", f"exit {rc}" + (f": {why}" if why else "")
+    if not totals and any(EMPTY_PLAN.match(strip_ts(line)) for line in section):
+        return "FAIL", "exit 0 but its TAP plan is 1..0 (no test case)"
     if totals:
         p, f, xf, xp, s, e = totals
         if f or e or xp:

@@ -25,7 +25,9 @@
  * when); a rejected setter changes no state (read back before and after,
  * setters serialised per VM); outputs have their reserved fields zero; the
  * guest clock never goes back except across a userspace setter (the guest
- * skips the comparison across the "epoch" a setter bumps in guest memory);
+ * skips the comparison across the "epoch" a setter bumps in guest memory;
+ * "back" is modulo 2^64, as a guest's clocksource code takes it, because a
+ * setter may put the clock just below 2^64, from where it runs on past 0);
  * no call and no vCPU stays stuck longer than the watchdog allows (then it
  * names the call and fails). Kernel reports are the harness's job (the VM's
  * kernel log).
@@ -336,6 +338,7 @@ static void trace_call(const char *fmt, ...)
 }
 
 static void hang_report(unsigned int stuck);
+static void setters_report(void);
 
 static void check_errno(enum call c, int r, int want, const char *why)
 {
@@ -419,7 +422,7 @@ static void guest_main(uint64_t id, uint64_t pvti_gpa)
 				continue;
 			}
 			reads++;
-			if (e1 == prev_epoch && now < prev)
+			if (e1 == prev_epoch && (int64_t)(now - prev) < 0)
 				GUEST_SYNC_ARGS(flags & PVCLOCK_TSC_STABLE_BIT ? SYNC_BACKWARDS :
 						SYNC_BACKWARDS_UNSTABLE, prev, now, e1, flags);
 			prev = now;
@@ -450,7 +453,7 @@ static void guest_main(uint64_t id)
 				continue;
 			}
 			reads++;
-			if (e1 == prev_epoch && now < prev)
+			if (e1 == prev_epoch && (int64_t)(now - prev) < 0)
 				GUEST_SYNC_ARGS(SYNC_BACKWARDS, prev, now, e1, 0);
 			prev = now;
 			prev_epoch = e1;
@@ -510,6 +513,8 @@ static void *run_vcpu(void *arg)
 				     ", no userspace setter in between", id,
 				     (uint64_t)uc.args[2], (uint64_t)uc.args[3],
 				     (uint64_t)(uc.args[2] - uc.args[3]), (uint64_t)uc.args[4]);
+				if (atomic_load(&backwards) == 1)
+					setters_report();
 			} else if (uc.args[1] == SYNC_BACKWARDS_UNSTABLE) {
 				atomic_fetch_add(&backwards_unstable, 1);
 				if (atomic_load(&backwards_unstable) <= 5)
@@ -562,25 +567,11 @@ static void print_file(const char *path, const char *prefix)
 		printf("# %s%s\n", prefix, l);
 }
 
-/* What a hang looks like: where the threads are, the guest's kvmclock, the last setters. */
-static void hang_report(unsigned int stuck)
+/* The guest's kvmclock and the last setters on the main VM. */
+static void setters_report(void)
 {
-	char path[96];
 	unsigned int i, p;
 
-	for (i = 0; i < ARRAY_SIZE(tstate); i++) {
-		if (!tstate[i].tid)
-			continue;
-		printf("# thread %u (tid %d): %s, %" PRIu64 " calls\n", i, tstate[i].tid,
-		       atomic_load(&tstate[i].since) ? tstate[i].what : "(not in a call)",
-		       tstate[i].calls);
-		snprintf(path, sizeof(path), "/proc/self/task/%d/stat", tstate[i].tid);
-		print_file(path, "  stat: ");
-		if (i == stuck || atomic_load(&tstate[i].since)) {
-			snprintf(path, sizeof(path), "/proc/self/task/%d/stack", tstate[i].tid);
-			print_file(path, "  stack: ");
-		}
-	}
 #ifdef __x86_64__
 	for (i = 0; i < NR_MAIN_VCPUS; i++) {
 		struct pvclock_vcpu_time_info *p = addr_gva2hva(vm, (uintptr_t)&pvti[i]);
@@ -595,6 +586,28 @@ static void hang_report(unsigned int stuck)
 	p = atomic_load(&trace_pos);
 	for (i = p > TRACE_LEN ? p - TRACE_LEN : 0; i < p; i++)
 		printf("#   %s\n", trace[i % TRACE_LEN]);
+}
+
+/* What a hang looks like: where the threads are, the guest's kvmclock, the last setters. */
+static void hang_report(unsigned int stuck)
+{
+	char path[96];
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(tstate); i++) {
+		if (!tstate[i].tid)
+			continue;
+		printf("# thread %u (tid %d): %s, %" PRIu64 " calls\n", i, tstate[i].tid,
+		       atomic_load(&tstate[i].since) ? tstate[i].what : "(not in a call)",
+		       tstate[i].calls);
+		snprintf(path, sizeof(path), "/proc/self/task/%d/stat", tstate[i].tid);
+		print_file(path, "  stat: ");
+		if (i == stuck || atomic_load(&tstate[i].since)) {
+			snprintf(path, sizeof(path), "/proc/self/task/%d/stack", tstate[i].tid);
+			print_file(path, "  stack: ");
+		}
+	}
+	setters_report();
 }
 
 /* ------------------------------------------------------------------ */

@@ -322,23 +322,35 @@ static int do_ioctl(struct thread_state *ts, enum call c, int fd, unsigned long 
 	return r < 0 ? -e : r;
 }
 
-/* The last setter calls on the main VM, for the report of a hang. */
+/* The last setter calls on the main VM, for the reports of a hang or a step. */
 #define TRACE_LEN 24
 static char trace[TRACE_LEN][160];
 static atomic_uint trace_pos;
 
+struct guest_ctl {
+	/* Even: stable. Odd: a setter is in progress. +2: a setter succeeded. */
+	volatile uint64_t epoch;
+};
+
+static struct guest_ctl *ctl_hva;
+
+/* Called by a setter within its epoch; the line names the epoch it began in. */
 static void trace_call(const char *fmt, ...)
 {
 	unsigned int i = atomic_fetch_add(&trace_pos, 1) % TRACE_LEN;
 	va_list ap;
+	int n;
 
+	n = snprintf(trace[i], sizeof(trace[i]), "epoch %" PRIu64 ": ",
+		     (uint64_t)ctl_hva->epoch - 1);
 	va_start(ap, fmt);
-	vsnprintf(trace[i], sizeof(trace[i]), fmt, ap);
+	vsnprintf(trace[i] + n, sizeof(trace[i]) - n, fmt, ap);
 	va_end(ap);
 }
 
 static void hang_report(unsigned int stuck);
 static void setters_report(void);
+static atomic_int setters_dumped;
 
 static void check_errno(enum call c, int r, int want, const char *why)
 {
@@ -381,15 +393,23 @@ hang:
 /* ------------------------------------------------------------------ */
 /* The main VM: its vCPUs run a guest that reads its clock.           */
 
-struct guest_ctl {
-	/* Even: stable. Odd: a setter is in progress. +2: a setter succeeded. */
-	volatile uint64_t epoch;
-};
-
 static struct guest_ctl ctl;	/* in the guest image; host: ctl_hva */
-static struct guest_ctl *ctl_hva;
 
 enum { SYNC_REPORT = 1, SYNC_BACKWARDS = 2, SYNC_BACKWARDS_UNSTABLE = 3 };
+
+/*
+ * Two reads of the guest clock in one epoch, i.e. with no setter in between:
+ * it went back, modulo 2^64 as a guest's clocksource code takes a counter
+ * (a setter may leave it just below 2^64, from where it runs on past 0), or
+ * it jumped ahead by more than a run can last (2^40 ns or ticks: 18 minutes
+ * at 1GHz), which is how a step back of 2^63 or more would show.
+ */
+#define MAX_FORWARD (1ULL << 40)
+
+static inline bool clock_moved_wrongly(uint64_t prev, uint64_t now)
+{
+	return (int64_t)(now - prev) < 0 || now - prev > MAX_FORWARD;
+}
 
 #ifdef __x86_64__
 static struct pvclock_vcpu_time_info pvti[NR_MAIN_VCPUS] __attribute__((aligned(64)));
@@ -422,7 +442,7 @@ static void guest_main(uint64_t id, uint64_t pvti_gpa)
 				continue;
 			}
 			reads++;
-			if (e1 == prev_epoch && (int64_t)(now - prev) < 0)
+			if (e1 == prev_epoch && clock_moved_wrongly(prev, now))
 				GUEST_SYNC_ARGS(flags & PVCLOCK_TSC_STABLE_BIT ? SYNC_BACKWARDS :
 						SYNC_BACKWARDS_UNSTABLE, prev, now, e1, flags);
 			prev = now;
@@ -453,7 +473,7 @@ static void guest_main(uint64_t id)
 				continue;
 			}
 			reads++;
-			if (e1 == prev_epoch && (int64_t)(now - prev) < 0)
+			if (e1 == prev_epoch && clock_moved_wrongly(prev, now))
 				GUEST_SYNC_ARGS(SYNC_BACKWARDS, prev, now, e1, 0);
 			prev = now;
 			prev_epoch = e1;
@@ -508,13 +528,16 @@ static void *run_vcpu(void *arg)
 			if (uc.args[1] == SYNC_REPORT) {
 				atomic_fetch_add(&guest_reads, uc.args[2]);
 			} else if (uc.args[1] == SYNC_BACKWARDS) {
-				fail(backwards, "vCPU %ld: guest clock went back from %" PRIu64
-				     " to %" PRIu64 " (-%" PRIu64 ") in epoch %" PRIu64
+				fail(backwards, "vCPU %ld: guest clock went back or jumped ahead, from %"
+				     PRIu64 " to %" PRIu64 " (%+" PRId64 ") in epoch %" PRIu64
 				     ", no userspace setter in between", id,
 				     (uint64_t)uc.args[2], (uint64_t)uc.args[3],
-				     (uint64_t)(uc.args[2] - uc.args[3]), (uint64_t)uc.args[4]);
-				if (atomic_load(&backwards) == 1)
+				     (int64_t)(uc.args[3] - uc.args[2]), (uint64_t)uc.args[4]);
+				if (!atomic_exchange(&setters_dumped, 1)) {
+					pthread_rwlock_rdlock(&vm_lock);
 					setters_report();
+					pthread_rwlock_unlock(&vm_lock);
+				}
 			} else if (uc.args[1] == SYNC_BACKWARDS_UNSTABLE) {
 				atomic_fetch_add(&backwards_unstable, 1);
 				if (atomic_load(&backwards_unstable) <= 5)
@@ -574,14 +597,15 @@ static void setters_report(void)
 
 #ifdef __x86_64__
 	for (i = 0; i < NR_MAIN_VCPUS; i++) {
-		struct pvclock_vcpu_time_info *p = addr_gva2hva(vm, (uintptr_t)&pvti[i]);
+		struct pvclock_vcpu_time_info *pv = addr_gva2hva(vm, (uintptr_t)&pvti[i]);
 
 		printf("# vCPU %u pvclock in guest memory: version %u tsc %" PRIu64 " ns %" PRIu64
-		       " mul %u shift %d flags %#x\n", i, p->version, (uint64_t)p->tsc_timestamp,
-		       (uint64_t)p->system_time, p->tsc_to_system_mul, p->tsc_shift, p->flags);
+		       " mul %u shift %d flags %#x\n", i, pv->version, (uint64_t)pv->tsc_timestamp,
+		       (uint64_t)pv->system_time, pv->tsc_to_system_mul, pv->tsc_shift, pv->flags);
 	}
 #endif
-	printf("# epoch %" PRIu64 "; the last setters on the main VM, oldest first:\n",
+	printf("# epoch %" PRIu64 "; the last setters on the main VM, oldest first (a setter that"
+	       " began in epoch N and succeeded made it N + 2):\n",
 	       (uint64_t)ctl_hva->epoch);
 	p = atomic_load(&trace_pos);
 	for (i = p > TRACE_LEN ? p - TRACE_LEN : 0; i < p; i++)
@@ -1416,8 +1440,11 @@ static void op_counter_offset(struct ctx *c, struct target *t)
 		e = epoch_begin();
 	}
 	r = do_ioctl(c->ts, C_SET_COUNTER_OFFSET, t->vm_fd, CLOCKMIG_KVM_ARM_SET_COUNTER_OFFSET, p);
-	if (t->main)
+	if (t->main) {
+		trace_call("SET_COUNTER_OFFSET ptr%d {offset %#" PRIx64 " reserved %#" PRIx64
+			   "}: %d", kind, (uint64_t)o.counter_offset, (uint64_t)o.reserved, r);
 		epoch_end(e, !r);
+	}
 	if (!rd)
 		check_errno(C_SET_COUNTER_OFFSET, r, EFAULT, "unreadable buffer");
 	else if (o.reserved)
@@ -1425,7 +1452,7 @@ static void op_counter_offset(struct ctx *c, struct target *t)
 	if (t->main && r) {
 		/* Rejected: the guest's virtual counter kept running from where it was. */
 		after = read_cnt(vcpus[1]->fd, KVM_REG_ARM_TIMER_CNT);
-		if (after < before || after - before > 1000ULL * 1000 * 1000 * 60)
+		if (after - before > 1000ULL * 1000 * 1000 * 60)
 			fail(state_changed, "rejected KVM_ARM_SET_COUNTER_OFFSET moved CNTVCT from %"
 			     PRIu64 " to %" PRIu64, before, after);
 	}

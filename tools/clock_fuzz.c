@@ -541,8 +541,8 @@ static void *run_vcpu(void *arg)
 			} else if (uc.args[1] == SYNC_BACKWARDS_UNSTABLE) {
 				atomic_fetch_add(&backwards_unstable, 1);
 				if (atomic_load(&backwards_unstable) <= 5)
-					printf("# info: vCPU %ld: kvmclock without PVCLOCK_TSC_STABLE_BIT went back by %" PRIu64 " ns\n",
-					       id, (uint64_t)(uc.args[2] - uc.args[3]));
+					printf("# info: vCPU %ld: kvmclock without PVCLOCK_TSC_STABLE_BIT went back or jumped ahead: %+" PRId64 " ns\n",
+					       id, (int64_t)(uc.args[3] - uc.args[2]));
 			}
 			break;
 		case UCALL_ABORT:
@@ -1355,9 +1355,9 @@ static void reset_main(struct ctx *c)
 	int i;
 
 	pthread_rwlock_wrlock(&vm_lock);
+	e = epoch_begin();
 	trace_call("reset: TSC kHz %" PRIu64 ", vCPU 0's offset on all, clock %" PRIu64,
 		   host_tsc_khz, (uint64_t)d.clock);
-	e = epoch_begin();
 	for (i = 0; i < NR_MAIN_VCPUS; i++) {
 		ioctl(vcpus[i]->fd, KVM_SET_TSC_KHZ, host_tsc_khz);
 		if (!i)

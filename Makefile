@@ -17,6 +17,9 @@
 #   REGRESS_TIMEOUT=N   'make regress': per-test timeout (default 60 s)
 #   REGRESS_RERUNS=N    'make regress': reruns of a test whose result differs (default 1)
 #   REGRESS_LIST=FILE   'make regress': only the tests FILE names
+#   BENCH_BASES="7.3"   the bases whose cost figures (make bench, x86_64)
+#                       'make check' prints; "" for none
+#   BENCH_ROUNDS=N      'make bench': rounds of four boots (default 2)
 #   DEBUG=1             the debug kernel (configs/debug.config: KASAN, UBSAN,
 #                       ...) in its own build/$BASE/kernel-$ARCH-debug and
 #                       vm-$ARCH-debug; 'make kernel/vmtest DEBUG=1'
@@ -28,7 +31,8 @@ S := scripts
 pass = $(foreach v,$(1),$(if $(filter-out undefined,$(origin $(v))),$(v)="$($(v))"))
 VARS := BASE=$(BASE) ARCH=$(ARCH) $(call pass,TESTS EXTRA EXTRA_TIMEOUT SHOW_OUTPUT BASES ARCHES \
 	FORCE JOBS BUILD CLOCKSOURCE_TIMEOUT USE_INSTALLED DEBIAN_MIRROR DEBIAN_SECURITY_MIRROR \
-	UNPATCHED REGRESS_TIMEOUT REGRESS_RERUNS REGRESS_LIST DEBUG DEBUG_TIMEOUT_FACTOR)
+	UNPATCHED REGRESS_TIMEOUT REGRESS_RERUNS REGRESS_LIST DEBUG DEBUG_TIMEOUT_FACTOR \
+	BENCH_BASES BENCH_ROUNDS)
 
 .PHONY: help run check setup tree export lint kernel selftests vmtest unit build-each warnings \
 	regress bench check-debug docs clean

@@ -4,7 +4,8 @@
 # queue applies, checkpatch, MAINTAINERS, one uAPI), the documentation
 # build (no new warnings), W=1/sparse, every
 # patch builds, the kernel, the selftests, the tests of
-# tests/$BASE/$ARCH.list in the test VM, the clockmig unit tests. Goes on
+# tests/$BASE/$ARCH.list in the test VM, the cost figures of make bench
+# (x86_64, the bases of BENCH_BASES), the clockmig unit tests. Goes on
 # after a failure so that one run shows everything; exits non-zero if
 # anything failed. Prints a summary line per base; the last line is
 # "N passed, N failed, N skipped".
@@ -13,6 +14,8 @@ set -euo pipefail
 
 BASES=${BASES:-$BASES_ALL}
 ARCHES=${ARCHES:-x86_64 arm64}
+# The bases whose x86_64 cost figures (make bench) make check prints.
+BENCH_BASES=${BENCH_BASES-7.3}
 start=$(date +%s)
 results=$BUILD/check-results.tsv
 mkdir -p "$BUILD/logs"
@@ -23,7 +26,8 @@ row() { printf '%s\t%s\t%s\t\t%s\n' "$1" "$2" "$3" "$4" >>"$results"; }
 
 # About 5 GiB for each base whose tree is not there yet, 1 GiB for one
 # that is, 2 GiB more if its scratch worktree (build-each, W=1) is not,
-# and 1 GiB for the compiler cache.
+# 2 GiB more for a base of BENCH_BASES without its unpatched tree, and
+# 1 GiB for the compiler cache.
 need=1
 for base in $BASES; do
 	if [ -d "$BUILD/$base/linux" ]; then
@@ -31,6 +35,10 @@ for base in $BASES; do
 		[ -d "$BUILD/$base/scratch/linux" ] || need=$((need + 2))
 	else
 		need=$((need + 5))
+	fi
+	if [[ " $BENCH_BASES " == *" $base "* ]] && [[ " $ARCHES " == *" x86_64 "* ]] &&
+	   [ ! -d "$BUILD/$base/unpatched/linux" ]; then
+		need=$((need + 2))
 	fi
 done
 need_disk "${MIN_FREE_GIB:-$need}" "make check"
@@ -121,6 +129,20 @@ for base in $BASES; do
 			fi
 			awk -F'\t' -v b="$BASE" -v a="$arch" '{ printf "%s\t%s:%s\t%s\t%s\t%s\n", b, a, $1, $2, $3, $4 }' \
 				"$VMDIR/results.tsv" >>"$results"
+
+			# The cost figures: make bench, the unpatched base kernel
+			# against the series kernel in one run. Figures, not
+			# bounds: the row fails only if the benchmark cannot run.
+			if [ "$arch" = x86_64 ] && [[ " $BENCH_BASES " == *" $BASE "* ]]; then
+				log=$LOGDIR/bench.out
+				if "$TOP/scripts/bench.sh" >"$log" 2>&1; then
+					sed -n '/^clock-bench, base/,$p' "$log"
+					row "$BASE" "x86_64:bench (figures)" PASS "$(cat "$BDIR/bench-x86_64.summary")"
+				else
+					tail -n 30 "$log"
+					row "$BASE" "x86_64:bench (figures)" FAIL "see ${log#"$TOP"/}"
+				fi
+			fi
 		done
 
 		log=$LOGDIR/unit-test.out

@@ -4,22 +4,51 @@
  * kernel, for 'make bench' to compare the unpatched base with the series:
  *
  *   KVM_GET_CLOCK          reads kvmclock on the host (the same code as
- *                          get_kvmclock_ns() plus the copy-out)
+ *                          get_kvmclock_ns() plus the copy-out); its control
+ *                          is KVM_CHECK_EXTENSION on the VM
  *   TIME_REF_COUNT         KVM_GET_MSRS of the Hyper-V reference counter,
  *                          which is get_kvmclock_ns() / 100 without the TSC
  *                          page; GUEST_OS_ID, a stored MSR, is its baseline
  *   KVM_SET_CLOCK          a master clock update (KVM_SET_CLOCK to the value
  *                          KVM_GET_CLOCK just gave; it stops the vCPUs, takes
  *                          a reference point and asks each vCPU for a clock
- *                          update)
+ *                          update); its control is KVM_SET_CLOCK refused at
+ *                          its flags check
  *   KVM_RUN after SET      the next guest entry, which performs that update,
  *                          against KVM_RUN without one
  *
- * Each figure is the median over 31 batches of the mean time per call in
- * the batch, in ns, on one pinned CPU. It prints "bench<TAB>name<TAB>ns"
+ * The controls run code the series does not change: 'make bench' divides a
+ * figure's series/base ratio by its control's, which takes out most of the
+ * difference in speed between two boots of the emulator.
+ *
+ * and, where the kernel has KVM_CAP_CLOCK_GUEST, KVM_SET_CLOCK_GUEST against
+ * KVM_SET_CLOCK on the same kernel: how long each keeps a vCPU out of the
+ * guest.  That is from the kick that starts the update to the end of the
+ * vCPU's own clock update at its next entry.  The kick comes after the
+ * call's checks, which for KVM_SET_CLOCK_GUEST include reading the host
+ * clock and computing the new reference point, while the vCPUs still run.
+ * So each call has a twin refused right before its kick: KVM_SET_CLOCK with
+ * an unknown flag, and KVM_SET_CLOCK_GUEST with a system_time beyond
+ * S64_MAX, which it refuses only after all the work it does before the
+ * kick.  Each of the four is followed by a KVM_RUN, and they take turns in
+ * each batch.  A call's cost in the guest's time is then
+ *
+ *   in the call from the kick       the call minus its twin
+ *   the update at the next entry    the KVM_RUN after the call minus the
+ *                                   KVM_RUN after its twin (which asked for
+ *                                   no update, but was the same kind of
+ *                                   ioctl: a vCPU ioctl right before KVM_RUN
+ *                                   makes it slower under emulation)
+ *   vCPU out of the guest           the sum
+ *
+ * over SET_BATCHES batches, as those are differences of close figures.
+ *
+ * Each figure is the median over 31 batches (or SET_BATCHES) of the mean
+ * time per call in the batch, in ns, on one pinned CPU. It prints "bench<TAB>name<TAB>ns"
  * lines for the harness and a kselftest plan; it asserts nothing about
  * speed. x86 only: it reports SKIP on arm64.
  */
+#include <errno.h>
 #include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -31,6 +60,7 @@
 #include "ucall_common.h"
 
 #define BATCHES		31
+#define SET_BATCHES	101	/* differences of close figures: more batches */
 #define PER_BATCH	200
 
 #ifdef __x86_64__
@@ -66,10 +96,15 @@ static int cmp_double(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
+static double median_n(double *v, int n)
+{
+	qsort(v, n, sizeof(*v), cmp_double);
+	return v[n / 2];
+}
+
 static double median(double *v)
 {
-	qsort(v, BATCHES, sizeof(*v), cmp_double);
-	return v[BATCHES / 2];
+	return median_n(v, BATCHES);
 }
 
 static void report(const char *name, double ns)
@@ -86,71 +121,218 @@ static void run_once(struct kvm_vcpu *vcpu)
 	TEST_ASSERT_EQ(get_ucall(vcpu, &uc), UCALL_SYNC);
 }
 
-static double time_get_clock(struct kvm_vm *vm)
+/*
+ * Two calls, taking turns in each batch: a figure and its control, so that
+ * the emulator's speed, which drifts, is the same for both.
+ */
+static void time_pair(void (*call)(void *arg, int which), void *arg,
+		      double *ns0, double *ns1)
 {
-	struct kvm_clock_data data;
-	double per[BATCHES];
+	double per[2][BATCHES];
 
 	for (int b = 0; b < BATCHES; b++) {
-		uint64_t t0 = now_ns();
+		uint64_t ns[2] = {};
 
-		for (int i = 0; i < PER_BATCH; i++)
-			vm_ioctl(vm, KVM_GET_CLOCK, &data);
-		per[b] = (double)(now_ns() - t0) / PER_BATCH;
-	}
-	return median(per);
-}
+		for (int i = 0; i < PER_BATCH; i++) {
+			int which = (i + b) & 1;
+			uint64_t t0 = now_ns();
 
-static double time_msr(struct kvm_vcpu *vcpu, uint32_t msr)
-{
-	double per[BATCHES];
-
-	for (int b = 0; b < BATCHES; b++) {
-		uint64_t t0 = now_ns();
-
-		for (int i = 0; i < PER_BATCH; i++)
-			vcpu_get_msr(vcpu, msr);
-		per[b] = (double)(now_ns() - t0) / PER_BATCH;
-	}
-	return median(per);
-}
-
-/* KVM_SET_CLOCK, and the KVM_RUN after it; or KVM_RUN alone. */
-static void time_update(struct kvm_vm *vm, struct kvm_vcpu *vcpu, bool set,
-			double *set_ns, double *run_ns)
-{
-	double per_set[BATCHES], per_run[BATCHES];
-	struct kvm_clock_data data;
-
-	for (int b = 0; b < BATCHES; b++) {
-		uint64_t ts = 0, tr = 0;
-
-		for (int i = 0; i < PER_BATCH / 10; i++) {
-			uint64_t t0, t1, t2;
-
-			vm_ioctl(vm, KVM_GET_CLOCK, &data);
-			data.flags = 0;
-			t0 = now_ns();
-			if (set)
-				vm_ioctl(vm, KVM_SET_CLOCK, &data);
-			t1 = now_ns();
-			run_once(vcpu);
-			t2 = now_ns();
-			ts += t1 - t0;
-			tr += t2 - t1;
+			call(arg, which);
+			ns[which] += now_ns() - t0;
 		}
-		per_set[b] = (double)ts / (PER_BATCH / 10);
-		per_run[b] = (double)tr / (PER_BATCH / 10);
+		per[0][b] = (double)ns[0] / (PER_BATCH / 2);
+		per[1][b] = (double)ns[1] / (PER_BATCH / 2);
+	}
+	*ns0 = median(per[0]);
+	*ns1 = median(per[1]);
+}
+
+/* KVM_GET_CLOCK, or a VM ioctl the series does not touch, as its control. */
+static void get_clock_call(void *arg, int control)
+{
+	struct kvm_clock_data data;
+	struct kvm_vm *vm = arg;
+
+	if (control)
+		vm_check_cap(vm, KVM_CAP_NR_VCPUS);
+	else
+		vm_ioctl(vm, KVM_GET_CLOCK, &data);
+}
+
+/* TIME_REF_COUNT, or a stored MSR through the same path, as its control. */
+static void msr_call(void *arg, int control)
+{
+	vcpu_get_msr((struct kvm_vcpu *)arg,
+		     control ? HV_X64_MSR_GUEST_OS_ID : HV_X64_MSR_TIME_REF_COUNT);
+}
+
+/*
+ * KVM_SET_CLOCK and the KVM_RUN after it, KVM_RUN alone, and KVM_SET_CLOCK
+ * refused at its flags check (code the series does not change, as a
+ * control), taking turns in each batch so that the emulator's speed, which
+ * drifts, is the same for the three.
+ */
+static void time_update(struct kvm_vm *vm, struct kvm_vcpu *vcpu, double *set_ns,
+			double *refused_ns, double *run_after_ns, double *run_ns)
+{
+	double per_set[BATCHES], per_refused[BATCHES], per_after[BATCHES], per_run[BATCHES];
+	const int n = PER_BATCH / 10;
+	struct kvm_clock_data data;
+
+	for (int b = 0; b < BATCHES; b++) {
+		uint64_t ns[3][2] = {};
+
+		for (int i = 0; i < n; i++)
+			for (int k = 0; k < 3; k++) {
+				int u = (k + i + b) % 3;	/* none, set, refused */
+				uint64_t t0, t1;
+
+				vm_ioctl(vm, KVM_GET_CLOCK, &data);
+				data.flags = u == 2 ? ~0u : 0;
+				t0 = now_ns();
+				if (u == 1)
+					vm_ioctl(vm, KVM_SET_CLOCK, &data);
+				else if (u == 2)
+					TEST_ASSERT(__vm_ioctl(vm, KVM_SET_CLOCK, &data) == -1 &&
+						    errno == EINVAL, "KVM_SET_CLOCK with unknown flags");
+				t1 = now_ns();
+				run_once(vcpu);
+				ns[u][0] += t1 - t0;
+				ns[u][1] += now_ns() - t1;
+			}
+		per_set[b] = (double)ns[1][0] / n;
+		per_refused[b] = (double)ns[2][0] / n;
+		per_after[b] = (double)ns[1][1] / n;
+		per_run[b] = (double)ns[0][1] / n;
 	}
 	*set_ns = median(per_set);
+	*refused_ns = median(per_refused);
+	*run_after_ns = median(per_after);
 	*run_ns = median(per_run);
+}
+
+enum set_call {
+	CLOCK,			/* KVM_SET_CLOCK */
+	CLOCK_REFUSED,		/* KVM_SET_CLOCK refused before its kick */
+	CLOCK_GUEST,		/* KVM_SET_CLOCK_GUEST */
+	CLOCK_GUEST_REFUSED,	/* KVM_SET_CLOCK_GUEST refused before its kick */
+	NR_SET_CALLS,
+};
+
+/* One call of @c, and the KVM_RUN after it. */
+static void set_call(struct kvm_vm *vm, struct kvm_vcpu *vcpu, enum set_call c,
+		     const struct kvm_clock_guest *guest, uint64_t *call_ns,
+		     uint64_t *run_ns)
+{
+	struct kvm_clock_guest bad = *guest;
+	const struct kvm_clock_guest *arg = c == CLOCK_GUEST ? guest : &bad;
+	struct kvm_clock_data data;
+	uint64_t t0, t1;
+	int r;
+
+	vm_ioctl(vm, KVM_GET_CLOCK, &data);
+	data.flags = c == CLOCK_REFUSED ? ~0u : 0;
+	bad.system_time = 1ull << 63;
+
+	t0 = now_ns();
+	if (c == CLOCK || c == CLOCK_REFUSED)
+		r = __vm_ioctl(vm, KVM_SET_CLOCK, &data);
+	else
+		r = __vcpu_ioctl(vcpu, KVM_SET_CLOCK_GUEST, arg);
+	t1 = now_ns();
+	*call_ns += t1 - t0;
+
+	if (c == CLOCK_REFUSED)
+		TEST_ASSERT(r == -1 && errno == EINVAL,
+			    "KVM_SET_CLOCK with unknown flags: %d, errno %d", r, errno);
+	else if (c == CLOCK_GUEST_REFUSED)
+		TEST_ASSERT(r == -1 && errno == ERANGE,
+			    "KVM_SET_CLOCK_GUEST beyond S64_MAX: %d, errno %d", r, errno);
+	else
+		TEST_ASSERT(!r, "set call %d failed, errno %d", c, errno);
+
+	run_once(vcpu);
+	*run_ns += now_ns() - t1;
+}
+
+/*
+ * KVM_SET_CLOCK_GUEST against KVM_SET_CLOCK, each with its refused twin and
+ * the KVM_RUN after it, the four taking turns in each batch.
+ */
+static void time_set_calls(struct kvm_vm *vm, struct kvm_vcpu *vcpu)
+{
+	static const char * const name[NR_SET_CALLS] = {
+		[CLOCK] = "KVM_SET_CLOCK (paired)",
+		[CLOCK_REFUSED] = "KVM_SET_CLOCK refused",
+		[CLOCK_GUEST] = "KVM_SET_CLOCK_GUEST",
+		[CLOCK_GUEST_REFUSED] = "KVM_SET_CLOCK_GUEST refused",
+	};
+	double per[NR_SET_CALLS][SET_BATCHES], run[NR_SET_CALLS][SET_BATCHES];
+	double call[2][SET_BATCHES], entry[2][SET_BATCHES], out[2][SET_BATCHES];
+	double ratio[2][SET_BATCHES], m[NR_SET_CALLS];
+	const int n = PER_BATCH / 10;
+	struct kvm_clock_guest guest;
+	char what[96];
+
+	vcpu_ioctl(vcpu, KVM_GET_CLOCK_GUEST, &guest);
+	for (int b = 0; b < SET_BATCHES; b++) {
+		uint64_t call_ns[NR_SET_CALLS] = {}, run_ns[NR_SET_CALLS] = {};
+
+		for (int i = 0; i < n; i++)
+			for (int k = 0; k < NR_SET_CALLS; k++) {
+				int c = (k + i + b) % NR_SET_CALLS;
+
+				set_call(vm, vcpu, c, &guest, &call_ns[c], &run_ns[c]);
+			}
+		for (int c = 0; c < NR_SET_CALLS; c++) {
+			per[c][b] = (double)call_ns[c] / n;
+			run[c][b] = (double)run_ns[c] / n;
+		}
+		for (int k = 0; k < 2; k++) {
+			int c = k ? CLOCK_GUEST : CLOCK;
+
+			/* The twin is c + 1: it is refused, so asks no update. */
+			call[k][b] = per[c][b] - per[c + 1][b];
+			entry[k][b] = run[c][b] - run[c + 1][b];
+			out[k][b] = call[k][b] + entry[k][b];
+		}
+		ratio[0][b] = call[1][b] / call[0][b];
+		ratio[1][b] = out[1][b] / out[0][b];
+	}
+
+	for (int c = 0; c < NR_SET_CALLS; c++) {
+		m[c] = median_n(per[c], SET_BATCHES);
+		report(name[c], m[c]);
+	}
+	for (int c = 0; c < NR_SET_CALLS; c++) {
+		snprintf(what, sizeof(what), "%s: the KVM_RUN after it", name[c]);
+		report(what, median_n(run[c], SET_BATCHES));
+	}
+	for (int k = 0; k < 2; k++) {
+		const char *op = k ? "KVM_SET_CLOCK_GUEST" : "KVM_SET_CLOCK";
+
+		snprintf(what, sizeof(what), "%s: in the call from the kick", op);
+		report(what, median_n(call[k], SET_BATCHES));
+		snprintf(what, sizeof(what), "%s: the update at the next entry", op);
+		report(what, median_n(entry[k], SET_BATCHES));
+		snprintf(what, sizeof(what), "%s: vCPU out of the guest", op);
+		report(what, median_n(out[k], SET_BATCHES));
+	}
+	printf("# figure: KVM_SET_CLOCK_GUEST / KVM_SET_CLOCK, ratio of the medians: "
+	       "whole call %.3f, in the call from the kick %.3f, vCPU out of the guest %.3f\n",
+	       m[CLOCK_GUEST] / m[CLOCK],
+	       median_n(call[1], SET_BATCHES) / median_n(call[0], SET_BATCHES),
+	       median_n(out[1], SET_BATCHES) / median_n(out[0], SET_BATCHES));
+	printf("# figure: KVM_SET_CLOCK_GUEST / KVM_SET_CLOCK, median of the batches' ratios: "
+	       "in the call from the kick %.3f, vCPU out of the guest %.3f\n",
+	       median_n(ratio[0], SET_BATCHES), median_n(ratio[1], SET_BATCHES));
 }
 
 int main(void)
 {
 	struct kvm_vcpu *vcpu;
 	struct kvm_vm *vm;
-	double set_ns, run_ns, plain_run_ns, ref, base;
+	double set_ns, refused_ns, run_ns, plain_run_ns, ref, base;
 
 	TEST_REQUIRE(kvm_has_cap(KVM_CAP_ADJUST_CLOCK));
 	TEST_REQUIRE(kvm_has_cap(KVM_CAP_HYPERV_TIME));
@@ -164,20 +346,23 @@ int main(void)
 		run_once(vcpu);
 
 	ksft_print_header();
-	ksft_set_plan(6);
+	ksft_set_plan(kvm_has_cap(KVM_CAP_CLOCK_GUEST) ? 22 : 8);
 	printf("# median of %d batches of the mean per call, ns, one pinned CPU\n", BATCHES);
 
-	report("KVM_GET_CLOCK", time_get_clock(vm));
-	base = time_msr(vcpu, HV_X64_MSR_GUEST_OS_ID);
-	ref = time_msr(vcpu, HV_X64_MSR_TIME_REF_COUNT);
+	time_pair(get_clock_call, vm, &ref, &base);
+	report("KVM_GET_CLOCK", ref);
+	report("KVM_CHECK_EXTENSION on the VM", base);
+	time_pair(msr_call, vcpu, &ref, &base);
 	report("KVM_GET_MSRS GUEST_OS_ID", base);
 	report("KVM_GET_MSRS TIME_REF_COUNT", ref);
 
-	time_update(vm, vcpu, false, &set_ns, &plain_run_ns);
-	time_update(vm, vcpu, true, &set_ns, &run_ns);
+	time_update(vm, vcpu, &set_ns, &refused_ns, &run_ns, &plain_run_ns);
 	report("KVM_SET_CLOCK", set_ns);
+	report("KVM_SET_CLOCK refused at its flags", refused_ns);
 	report("KVM_RUN after KVM_SET_CLOCK", run_ns);
 	report("KVM_RUN", plain_run_ns);
+	if (kvm_has_cap(KVM_CAP_CLOCK_GUEST))
+		time_set_calls(vm, vcpu);
 
 	kvm_vm_free(vm);
 	ksft_finished();

@@ -3,8 +3,9 @@
  * clock-bench - the host-side costs the series could change, on the running
  * kernel, for 'make bench' to compare the unpatched base with the series:
  *
- *   KVM_GET_CLOCK          reads kvmclock on the host (the same code as
- *                          get_kvmclock_ns() plus the copy-out); its control
+ *   KVM_GET_CLOCK          reads kvmclock on the host (get_kvmclock_ns()'s
+ *                          code, plus on the series a check for a pending
+ *                          master clock update, and the copy-out); its control
  *                          is KVM_CHECK_EXTENSION on the VM
  *   TIME_REF_COUNT         KVM_GET_MSRS of the Hyper-V reference counter,
  *                          which is get_kvmclock_ns() / 100 without the TSC
@@ -17,21 +18,28 @@
  *   KVM_RUN after SET      the next guest entry, which performs that update,
  *                          against KVM_RUN without one
  *
- * The controls run code the series does not change: 'make bench' divides a
- * figure's series/base ratio by its control's, which takes out most of the
- * difference in speed between two boots of the emulator.
+ * The controls run code the series does not change, in the same batches:
+ * 'make bench' takes, in each boot, the figure's excess over its control,
+ * in units of the control, which takes out most of the difference in speed
+ * between two boots of the emulator, and compares those of the two kernels.
  *
- * and, where the kernel has KVM_CAP_CLOCK_GUEST, KVM_SET_CLOCK_GUEST against
- * KVM_SET_CLOCK on the same kernel: how long each keeps a vCPU out of the
- * guest.  That is from the kick that starts the update to the end of the
- * vCPU's own clock update at its next entry.  The kick comes after the
- * call's checks, which for KVM_SET_CLOCK_GUEST include reading the host
- * clock and computing the new reference point, while the vCPUs still run.
- * So each call has a twin refused right before its kick: KVM_SET_CLOCK with
- * an unknown flag, and KVM_SET_CLOCK_GUEST with a system_time beyond
- * S64_MAX, which it refuses only after all the work it does before the
- * kick.  Each of the four is followed by a KVM_RUN, and they take turns in
- * each batch.  A call's cost in the guest's time is then
+ * Where the kernel has KVM_CAP_CLOCK_GUEST, it also times KVM_SET_CLOCK_GUEST
+ * against KVM_SET_CLOCK on the same kernel: how long each keeps a vCPU out
+ * of the guest, from the kick that starts the update to the end of the
+ * vCPU's own clock update at its next entry.  KVM_SET_CLOCK_GUEST reads the
+ * host clock and computes the new reference point before its kick, while
+ * the vCPUs still run.  So each call has a twin refused before the kick:
+ * KVM_SET_CLOCK with an unknown flag, right after the copy-in;
+ * KVM_SET_CLOCK_GUEST with a system_time beyond S64_MAX and the right
+ * scale (so that the rate check passes), refused after it read the host
+ * clock and found the host TSC of the source's tsc_timestamp.  The little
+ * it does before the kick after that point (the clock's range check at
+ * now, the reference point's host time) counts against it.  Each of the
+ * four is followed by a KVM_RUN, in the orders of a Williams square.  The
+ * guest has kvmclock enabled, so that its clock update writes it.  There
+ * is one vCPU, idle in userspace while the calls run, so the kick does not
+ * wait for a vCPU to leave the guest: the same for both calls.  A call's
+ * cost in the guest's time is then
  *
  *   in the call from the kick       the call minus its twin
  *   the update at the next entry    the KVM_RUN after the call minus the
@@ -44,9 +52,9 @@
  * over SET_BATCHES batches, as those are differences of close figures.
  *
  * Each figure is the median over 31 batches (or SET_BATCHES) of the mean
- * time per call in the batch, in ns, on one pinned CPU. It prints "bench<TAB>name<TAB>ns"
- * lines for the harness and a kselftest plan; it asserts nothing about
- * speed. x86 only: it reports SKIP on arm64.
+ * time per call in the batch, in ns, on one pinned CPU.  It prints
+ * "bench<TAB>name<TAB>ns" lines for the harness and a kselftest plan; it
+ * asserts nothing about speed.  x86 only: it reports SKIP on arm64.
  */
 #include <errno.h>
 #include <sched.h>
@@ -64,7 +72,11 @@
 #define PER_BATCH	200
 
 #ifdef __x86_64__
+#include <asm/kvm_para.h>
 #include "hyperv.h"
+
+/* The guest's kvmclock page, so that a clock update writes it. */
+static uint8_t pvclock_page[4096] __aligned(4096);
 
 static void pin_this_cpu(void)
 {
@@ -75,8 +87,9 @@ static void pin_this_cpu(void)
 	TEST_ASSERT(!sched_setaffinity(0, sizeof(set), &set), "sched_setaffinity");
 }
 
-static void guest_code(void)
+static void guest_code(uint64_t pvclock_gpa)
 {
+	wrmsr(MSR_KVM_SYSTEM_TIME_NEW, pvclock_gpa | KVM_MSR_ENABLED);
 	for (;;)
 		GUEST_SYNC(0);
 }
@@ -219,6 +232,9 @@ enum set_call {
 	NR_SET_CALLS,
 };
 
+/* The figures time_set_calls() reports. */
+#define NR_SET_RESULTS	(2 * NR_SET_CALLS + 6)
+
 /* One call of @c, and the KVM_RUN after it. */
 static void set_call(struct kvm_vm *vm, struct kvm_vcpu *vcpu, enum set_call c,
 		     const struct kvm_clock_guest *guest, uint64_t *call_ns,
@@ -228,7 +244,7 @@ static void set_call(struct kvm_vm *vm, struct kvm_vcpu *vcpu, enum set_call c,
 	const struct kvm_clock_guest *arg = c == CLOCK_GUEST ? guest : &bad;
 	struct kvm_clock_data data;
 	uint64_t t0, t1;
-	int r;
+	int r, err;
 
 	vm_ioctl(vm, KVM_GET_CLOCK, &data);
 	data.flags = c == CLOCK_REFUSED ? ~0u : 0;
@@ -239,17 +255,18 @@ static void set_call(struct kvm_vm *vm, struct kvm_vcpu *vcpu, enum set_call c,
 		r = __vm_ioctl(vm, KVM_SET_CLOCK, &data);
 	else
 		r = __vcpu_ioctl(vcpu, KVM_SET_CLOCK_GUEST, arg);
+	err = errno;
 	t1 = now_ns();
 	*call_ns += t1 - t0;
 
 	if (c == CLOCK_REFUSED)
-		TEST_ASSERT(r == -1 && errno == EINVAL,
-			    "KVM_SET_CLOCK with unknown flags: %d, errno %d", r, errno);
+		TEST_ASSERT(r == -1 && err == EINVAL,
+			    "KVM_SET_CLOCK with unknown flags: %d, errno %d", r, err);
 	else if (c == CLOCK_GUEST_REFUSED)
-		TEST_ASSERT(r == -1 && errno == ERANGE,
-			    "KVM_SET_CLOCK_GUEST beyond S64_MAX: %d, errno %d", r, errno);
+		TEST_ASSERT(r == -1 && err == ERANGE,
+			    "KVM_SET_CLOCK_GUEST beyond S64_MAX: %d, errno %d", r, err);
 	else
-		TEST_ASSERT(!r, "set call %d failed, errno %d", c, errno);
+		TEST_ASSERT(!r, "set call %d failed, errno %d", c, err);
 
 	run_once(vcpu);
 	*run_ns += now_ns() - t1;
@@ -267,6 +284,14 @@ static void time_set_calls(struct kvm_vm *vm, struct kvm_vcpu *vcpu)
 		[CLOCK_GUEST] = "KVM_SET_CLOCK_GUEST",
 		[CLOCK_GUEST_REFUSED] = "KVM_SET_CLOCK_GUEST refused",
 	};
+	/*
+	 * The orders of the four calls in turn: a Williams square, in which
+	 * each call comes right after each other call equally often, so that
+	 * what the previous call left behind weighs the same on all four.
+	 */
+	static const int williams[NR_SET_CALLS][NR_SET_CALLS] = {
+		{ 0, 1, 3, 2 }, { 1, 2, 0, 3 }, { 2, 3, 1, 0 }, { 3, 0, 2, 1 },
+	};
 	double per[NR_SET_CALLS][SET_BATCHES], run[NR_SET_CALLS][SET_BATCHES];
 	double call[2][SET_BATCHES], entry[2][SET_BATCHES], out[2][SET_BATCHES];
 	double ratio[2][SET_BATCHES], m[NR_SET_CALLS];
@@ -274,13 +299,18 @@ static void time_set_calls(struct kvm_vm *vm, struct kvm_vcpu *vcpu)
 	struct kvm_clock_guest guest;
 	char what[96];
 
-	vcpu_ioctl(vcpu, KVM_GET_CLOCK_GUEST, &guest);
+	if (__vcpu_ioctl(vcpu, KVM_GET_CLOCK_GUEST, &guest)) {
+		/* E.g. no master clock: the host clocksource left the TSC. */
+		for (int i = 0; i < NR_SET_RESULTS; i++)
+			ksft_test_result_skip("KVM_GET_CLOCK_GUEST: errno %d\n", errno);
+		return;
+	}
 	for (int b = 0; b < SET_BATCHES; b++) {
 		uint64_t call_ns[NR_SET_CALLS] = {}, run_ns[NR_SET_CALLS] = {};
 
 		for (int i = 0; i < n; i++)
 			for (int k = 0; k < NR_SET_CALLS; k++) {
-				int c = (k + i + b) % NR_SET_CALLS;
+				int c = williams[(i + b) % NR_SET_CALLS][k];
 
 				set_call(vm, vcpu, c, &guest, &call_ns[c], &run_ns[c]);
 			}
@@ -341,12 +371,13 @@ int main(void)
 	pin_this_cpu();
 
 	vm = vm_create_with_one_vcpu(&vcpu, guest_code);
+	vcpu_args_set(vcpu, 1, addr_gva2gpa(vm, (uint64_t)pvclock_page));
 	vcpu_set_hv_cpuid(vcpu);
 	for (int i = 0; i < 10; i++)
 		run_once(vcpu);
 
 	ksft_print_header();
-	ksft_set_plan(kvm_has_cap(KVM_CAP_CLOCK_GUEST) ? 22 : 8);
+	ksft_set_plan(8 + (kvm_has_cap(KVM_CAP_CLOCK_GUEST) ? NR_SET_RESULTS : 0));
 	printf("# median of %d batches of the mean per call, ns, one pinned CPU\n", BATCHES);
 
 	time_pair(get_clock_call, vm, &ref, &base);

@@ -19,7 +19,10 @@
 #   REGRESS_LIST=FILE   'make regress': only the tests FILE names
 #   BENCH_BASES="7.3"   the bases whose cost figures (make bench, x86_64)
 #                       'make check' prints; "" for none
-#   BENCH_ROUNDS=N      'make bench': rounds of four boots (default 2)
+#   BENCH_ROUNDS=N      'make bench': rounds of four timed boots (default 2;
+#                       1 in 'make check')
+#   BENCH_ICOUNT=0      'make bench': skip the instruction counts (-icount)
+#   BENCH_TRACE=0       'make bench': skip single-stepping the two calls in gdb
 #   DEBUG=1             the debug kernel (configs/debug.config: KASAN, UBSAN,
 #                       ...) in its own build/$BASE/kernel-$ARCH-debug and
 #                       vm-$ARCH-debug; 'make kernel/vmtest DEBUG=1'
@@ -32,7 +35,7 @@ pass = $(foreach v,$(1),$(if $(filter-out undefined,$(origin $(v))),$(v)="$($(v)
 VARS := BASE=$(BASE) ARCH=$(ARCH) $(call pass,TESTS EXTRA EXTRA_TIMEOUT SHOW_OUTPUT BASES ARCHES \
 	FORCE JOBS BUILD CLOCKSOURCE_TIMEOUT USE_INSTALLED DEBIAN_MIRROR DEBIAN_SECURITY_MIRROR \
 	UNPATCHED REGRESS_TIMEOUT REGRESS_RERUNS REGRESS_LIST DEBUG DEBUG_TIMEOUT_FACTOR \
-	BENCH_BASES BENCH_ROUNDS)
+	BENCH_BASES BENCH_ROUNDS BENCH_ICOUNT BENCH_TRACE)
 
 .PHONY: help run check setup tree export lint kernel selftests vmtest unit build-each warnings \
 	regress bench check-debug docs clean

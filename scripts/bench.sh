@@ -4,7 +4,10 @@
 # on the series kernel, booted one after the other by this one command
 # (same config, same binary, same test VM), base, series, series, base, and
 # for each figure the ratio series/base of the means of the boots
-# (BENCH_ROUNDS rounds of four boots, default 2).
+# (BENCH_ROUNDS rounds of four boots, default 2). Then, unless
+# BENCH_ICOUNT=0, the same on both kernels under QEMU's -icount, where the
+# guest's clock counts instructions: each call's instruction count, exact
+# where the timings are noisy.
 # x86_64 only: the host-side costs it measures (kvmclock reads, master
 # clock updates) are x86 code. Figures, not bounds: it fails only if a
 # boot or the benchmark itself fails. Table: build/$BASE/bench-x86_64.tsv.
@@ -22,6 +25,7 @@ TESTS=tsc_msrs_test "$TOP/scripts/build-selftests.sh"
 [ -x "$TOOLOBJ/clock-bench" ] || die "tools/clock-bench.c did not build (see $LOGDIR)"
 
 declare -A image=([base]=$BUILD/$BASE/unpatched/kernel-$ARCH/$KIMAGE [series]=$KOBJ/$KIMAGE)
+declare -A vmlinux=([base]=$BUILD/$BASE/unpatched/kernel-$ARCH/vmlinux [series]=$KOBJ/vmlinux)
 out=$BDIR/bench-$ARCH
 rm -rf "$out"
 mkdir -p "$out"
@@ -53,7 +57,101 @@ for k in $order; do
 	cat "$out/$round.tsv" >>"$out/all.tsv"
 done
 
-python3 - "$out/all.tsv" "$BDIR/bench-$ARCH.tsv" "$BASE" "$BDIR/bench-$ARCH.summary" <<'PY'
+# Instruction counts. Under -icount shift=0 QEMU advances the guest's clock
+# by 1 ns per instruction executed (a 1 GHz TSC; sleep=off: no idle time), so
+# a call that no interrupt hits takes as many ns as it executes
+# instructions, and clock-bench's shortest call of each kind ("benchmin") is
+# its instruction count: no emulator speed in it, no noise. base, series,
+# base, series: the second pair shows that the counts repeat.
+icount=${BENCH_ICOUNT:-1}
+[[ "$icount" =~ ^[01]$ ]] || die "BENCH_ICOUNT must be 0 or 1, not '$icount'"
+: >"$out/icount.tsv"
+if [ "$icount" = 1 ]; then
+	n=0
+	for k in base series base series; do
+		n=$((n + 1))
+		say "clock-bench on the $k kernel under -icount ($n/4)"
+		VM_DIR=$out/icount-$n-$k VM_KERNEL=${image[$k]} VM_ICOUNT=shift=0,sleep=off \
+			TESTS=tsc_msrs_test EXTRA="$TOOLOBJ/clock-bench" "$TOP/scripts/vmtest.sh" \
+			>"$out/icount-$n-$k.out" 2>&1 || true
+		grep -q "^clock-bench$(printf '\t')PASS" "$out/icount-$n-$k/results.tsv" 2>/dev/null ||
+			die "clock-bench failed on the $k kernel under -icount (see $out/icount-$n-$k/serial.log)"
+		tr -d '\r' <"$out/icount-$n-$k/serial.log" | sed -n 's/.*\(benchmin\t.*\)$/\1/p' |
+			awk -F'\t' -v k="$k" -v r="$n" '{ print r "\t" k "\t" $2 "\t" $3 }' >>"$out/icount.tsv"
+		# The eight figures and controls; on the series the paired calls too.
+		[ "$(grep -c "^$n	" "$out/icount.tsv")" -ge 8 ] ||
+			die "fewer than 8 benchmin lines from the $k kernel under -icount (see $out/icount-$n-$k/serial.log)"
+	done
+fi
+
+# Single-stepped calls, one boot of each kernel (make bench's third part):
+# gdb steps through one call of each kind below, through QEMU's gdbstub,
+# and writes the address of every instruction it executes
+# (scripts/ioctl-trace.py). From those the analysis counts the instructions
+# of each call with and without the debug code (lockdep, RCU and irq-state
+# tracking) that these kernels have and a production kernel does not, and
+# for KVM_SET_CLOCK and KVM_SET_CLOCK_GUEST the instructions from the kick
+# (the KVM_REQ_MCLOCK_INPROGRESS request that stops the vCPUs) to the end
+# of kvm_end_pvclock_update(), which lets them in again: clock-bench's
+# twins cannot split a call there. In the order clock-bench makes them:
+#   KVM_GET_CLOCK           a kvmclock read on the host
+#   KVM_SET_CLOCK           without flags, in the update loop
+#   update                  the vCPU's clock update (kvm_guest_time_update())
+#                           at the KVM_RUN right after that KVM_SET_CLOCK
+#   KVM_SET_CLOCK_GUEST     one that is not its refused twin (series only)
+# BENCH_TRACE=0 skips this; it needs -icount for its boots (BENCH_ICOUNT=1).
+trace=${BENCH_TRACE:-1}
+[[ "$trace" =~ ^[01]$ ]] || die "BENCH_TRACE must be 0 or 1, not '$trace'"
+: >"$out/trace.tsv"
+vm=
+stop_vm() {
+	[ -n "$vm" ] || return 0
+	# vmtest.sh's session first, so that it boots no other VM, then QEMU,
+	# which runs under timeout(1) in a process group of its own.
+	kill -- -"$vm" 2>/dev/null || true
+	[ ! -s "$vmdir/qemu.pid" ] || kill "$(cat "$vmdir/qemu.pid")" 2>/dev/null || true
+	wait "$vm" 2>/dev/null || true
+	vm=
+}
+trap stop_vm EXIT
+if [ "$icount" = 1 ] && [ "$trace" = 1 ]; then
+	command -v gdb >/dev/null || die "gdb is missing: run 'make setup'"
+	get='KVM_GET_CLOCK|*kvm_arch_vm_ioctl if $esi == 0x8030ae7c|5'
+	set='KVM_SET_CLOCK|*kvm_arch_vm_ioctl if $esi == 0x4030ae7b && *(unsigned int *)($rdx + 8) == 0|5'
+	update='update|*kvm_guest_time_update|0'
+	guest='KVM_SET_CLOCK_GUEST|*kvm_arch_vcpu_ioctl if $esi == 0x4020aed6 && *(long long *)($rdx + 16) != 0x7fffffffffffffff|5'
+	for k in base series; do
+		specs="$get;$set;$update"
+		[ "$k" = base ] || specs="$specs;$guest"
+		vmdir=$out/trace-$k
+		rm -rf "$vmdir"
+		mkdir -p "$vmdir"
+		say "single-stepping calls on the $k kernel"
+		sock=$vmdir/gdb.sock
+		VM_DIR=$vmdir VM_KERNEL=${image[$k]} VM_ICOUNT=shift=0,sleep=off VM_GDB=$sock \
+			TESTS=tsc_msrs_test EXTRA="$TOOLOBJ/clock-bench" \
+			setsid "$TOP/scripts/vmtest.sh" >"$vmdir.out" 2>&1 &
+		vm=$!
+		rc=0
+		TRACE_SOCKET=$sock TRACE_SPECS=$specs TRACE_DIR=$vmdir \
+			timeout 900 gdb -q -batch -x "$TOP/scripts/ioctl-trace.py" \
+			"${vmlinux[$k]}" >"$vmdir.gdb" 2>&1 || rc=$?
+		# The traces are all it is booted for.
+		stop_vm
+		while IFS= read -r spec; do
+			name=${spec%%|*}
+			if [ "$rc" -ne 0 ] || [ ! -s "$vmdir/$name.pcs" ]; then
+				grep -v '^0x' "$vmdir.gdb" | tail -n 20 >&2
+				die "could not single-step $name on the $k kernel (gdb exit $rc; see $vmdir.gdb)"
+			fi
+			printf '%s\t%s\t%s\t%s\n' "$k" "$name" "$vmdir/$name.pcs" "${vmlinux[$k]}" >>"$out/trace.tsv"
+		done <<<"${specs//;/$'\n'}"
+	done
+fi
+trap - EXIT
+
+python3 - "$out/all.tsv" "$BDIR/bench-$ARCH.tsv" "$BASE" "$BDIR/bench-$ARCH.summary" "$out/icount.tsv" \
+	"$out/trace.tsv" <<'PY'
 import sys, collections
 rows = collections.OrderedDict()
 boots = {"base": [], "series": []}	# per boot, in order: {figure: ns}
@@ -143,7 +241,120 @@ if all(v and None not in v for v in per.values()):
         tag = {"whole call": "whole", "in the call from the kick": "from kick",
                "update at the next entry": "update", "vCPU out of the guest": "out of guest"}[what]
         got.append(f"{tag} {fmt(median(v), 0, 2)}")
+
+# The instruction counts (-icount): per kernel, the count of each figure
+# less its control's; series/base of those. And KVM_SET_CLOCK_GUEST against
+# KVM_SET_CLOCK, each less its refused twin.
+ic = collections.defaultdict(dict)	# (kernel, boot) -> {figure: count}
+for line in open(sys.argv[5]):
+    boot, kernel, name, n = line.rstrip("\n").split("\t")
+    ic[(kernel, boot)][name] = float(n)
+icount = []
+if ic:
+    print("\nInstruction counts under -icount (the shortest call of each kind), per boot;")
+    print("a figure less its control, and series/base of those:")
+    print(f"  {'figure (control)':<60} {'base':>13} {'series':>13} {'s/b':>7}")
+    per_k = lambda k: [v for (kk, _), v in sorted(ic.items()) if kk == k]
+    for name, (tag, ctl) in control.items():
+        d = {k: [b[name] - b[ctl] for b in per_k(k) if name in b and ctl in b]
+             for k in ("base", "series")}
+        if len(d["base"]) != len(per_k("base")) or len(d["series"]) != len(per_k("series")):
+            sys.exit(f"bench: {name} or {ctl} missing from a boot under -icount")
+        r = ratio(median(d["series"]), median(d["base"]))
+        cell = lambda v: "/".join(f"{x:.0f}" for x in v)
+        print(f"  {name + ' (' + ctl + ')':<60} {cell(d['base']):>13} {cell(d['series']):>13} {fmt(r, 7)}")
+        icount.append(f"{tag} {fmt(r, 0, 3)}")
+    twins = [("call less twin", "in the call from the twin's refusal", ""),
+             ("entry update", "update at the next entry", ": the KVM_RUN after it"),]
+    g = {}
+    for b in per_k("series"):
+        if "KVM_SET_CLOCK_GUEST" not in b:
+            continue
+        for tag, what, sfx in twins:
+            guest = b["KVM_SET_CLOCK_GUEST" + sfx] - b["KVM_SET_CLOCK_GUEST refused" + sfx]
+            clock = b["KVM_SET_CLOCK (paired)" + sfx] - b["KVM_SET_CLOCK refused" + sfx]
+            g.setdefault(tag, []).append((guest, clock))
+    if g:
+        print("KVM_SET_CLOCK_GUEST against KVM_SET_CLOCK on the series kernel, each less its")
+        print("refused twin, per boot:")
+        out = [(sum(x[0] for x in v), sum(x[1] for x in v)) for v in zip(*g.values())]
+        g["out of guest"] = out
+        for tag, v in g.items():
+            cells = " ".join(f"{a:.0f}/{c:.0f}" for a, c in v)
+            r = median([ratio(a, c) for a, c in v])
+            print(f"  {tag:<14} {cells}   ratio {fmt(r)}")
+            icount.append(f"{tag} {fmt(r, 0, 3)}")
+
+# The single-stepped calls. Debug code that a production kernel lacks:
+# lockdep, RCU's lockdep checks and the irq-state tracking of
+# CONFIG_PROVE_LOCKING (the spinlock debugging checks stay in).
+import bisect, re, subprocess
+DEBUG = re.compile(r"lockdep|^(__)?lock_(acquire|release|is_held|is_held_type|acquired|contended)$"
+                   r"|hlock|held_lock|mark_lock|mark_held_locks|chain|^__bfs|check_(noncircular|prev_add"
+                   r"|irq_usage|wait_context|deadlock)|usage_(match|accumulate)|lock_class"
+                   r"|^rcu_is_watching$|^rcu_read_lock_held|^debug_lockdep_rcu_enabled$"
+                   r"|^trace_hardirqs_|^trace_irq_(disable|enable)|task_wait_context")
+syms = {}
+def symbolize(vmlinux):
+    if vmlinux not in syms:
+        nm = subprocess.run(["nm", "-n", vmlinux], capture_output=True, text=True, check=True)
+        addr, name = [], []
+        for l in nm.stdout.splitlines():
+            p = l.split()
+            if len(p) == 3 and p[1] in "tTwW":
+                addr.append(int(p[0], 16))
+                name.append(p[2])
+        syms[vmlinux] = (addr, name)
+    return syms[vmlinux]
+tr = {}		# (kernel, call) -> {"all", "nodebug", "kick", "kick_nodebug"}
+for line in open(sys.argv[6]):
+    kernel, call, path, vmlinux = line.rstrip("\n").split("\t")
+    addr, name = symbolize(vmlinux)
+    fn = [name[bisect.bisect_right(addr, int(l, 16)) - 1] for l in open(path)]
+    t = {"all": len(fn), "nodebug": sum(1 for f in fn if not DEBUG.search(f))}
+    # The kick: the first vCPU request after the Hyper-V TSC page request
+    # that both calls make right before it; the end: the return of
+    # kvm_end_pvclock_update().
+    if "kvm_end_pvclock_update" in fn and "kvm_hv_request_tsc_page_update" in fn:
+        h = max(k for k, f in enumerate(fn) if f == "kvm_hv_request_tsc_page_update")
+        j = max(k for k, f in enumerate(fn) if f == "kvm_end_pvclock_update")
+        i = next((k for k in range(h, j) if fn[k] == "kvm_make_all_cpus_request"), None)
+        if i is not None:
+            t["kick"] = j - i + 1
+            t["kick_nodebug"] = sum(1 for f in fn[i:j + 1] if not DEBUG.search(f))
+    tr[(kernel, call)] = t
+blackout = []
+if tr:
+    print("\nSingle-stepped calls, instructions, all / without the debug code (lockdep, RCU")
+    print("checks, irq tracing) that a production kernel does not have:")
+    print(f"  {'call':<42} {'base':>15} {'series':>15} {'s/b':>13}")
+    for call, what in (("KVM_GET_CLOCK", "KVM_GET_CLOCK"), ("KVM_SET_CLOCK", "KVM_SET_CLOCK"),
+                       ("update", "the vCPU's clock update after it")):
+        b, s = tr.get(("base", call)), tr.get(("series", call))
+        if not b or not s:
+            continue
+        cell = lambda t: f"{t['all']}/{t['nodebug']}"
+        r = f"{fmt(ratio(s['all'], b['all']))}/{fmt(ratio(s['nodebug'], b['nodebug']))}"
+        print(f"  {what:<42} {cell(b):>15} {cell(s):>15} {r:>13}")
+        tag = {"KVM_GET_CLOCK": "GET_CLOCK", "KVM_SET_CLOCK": "SET_CLOCK", "update": "update"}[call]
+        blackout.append(f"{tag} {fmt(ratio(s['nodebug'], b['nodebug']), 0, 3)}")
+    g, c = tr.get(("series", "KVM_SET_CLOCK_GUEST")), tr.get(("series", "KVM_SET_CLOCK"))
+    if g and c and ("kick" not in g or "kick" not in c):
+        sys.exit("bench: no kick (kvm_make_all_cpus_request after kvm_hv_request_tsc_page_update"
+                 " .. kvm_end_pvclock_update) in a single-stepped trace")
+    if g and c:
+        print("On the series kernel, from the kick (KVM_REQ_MCLOCK_INPROGRESS) to the end of")
+        print("kvm_end_pvclock_update(), while the other vCPUs stay out of the guest:")
+        print(f"  {'':<42} {'SET_CLOCK_GUEST':>15} {'SET_CLOCK':>15} {'ratio':>13}")
+        for k, what in (("kick", "all"), ("kick_nodebug", "without the debug code")):
+            print(f"  {what:<42} {g[k]:>15} {c[k]:>15} {fmt(ratio(g[k], c[k])):>13}")
+        print(f"  {'the whole call, all/without debug code':<42} {g['all']:>7}/{g['nodebug']:<7} "
+              f"{c['all']:>7}/{c['nodebug']:<7}")
+        blackout.append(f"kick to end {fmt(ratio(g['kick_nodebug'], c['kick_nodebug']), 0, 3)} "
+                        f"({g['kick_nodebug']}/{c['kick_nodebug']})")
 with open(sys.argv[4], "w") as f:
     f.write(", ".join(short) + "\n")
     f.write((", ".join(got) if got else "not measured") + "\n")
+    f.write((", ".join(icount) if icount else "not measured") + "\n")
+    f.write((", ".join(blackout) if blackout else "not measured") + "\n")
 PY

@@ -23,6 +23,17 @@ mkdir -p "$BUILD/logs"
 
 # row BASE NAME RESULT DETAIL
 row() { printf '%s\t%s\t%s\t\t%s\n' "$1" "$2" "$3" "$4" >>"$results"; }
+# count_row NAME LINE VAR: a bench summary row of exact counts: FAIL
+# without figures, SKIP when VAR=0 turned them off ("not measured").
+count_row() {
+	if [ -z "$2" ]; then
+		row "$BASE" "x86_64:bench $1" FAIL "no figures (see ${log#"$TOP"/})"
+	elif [ "$2" = "not measured" ]; then
+		row "$BASE" "x86_64:bench $1" SKIP "not measured ($3=0?)"
+	else
+		row "$BASE" "x86_64:bench $1" PASS "$2"
+	fi
+}
 
 # About 5 GiB for each base whose tree is not there yet, 1 GiB for one
 # that is, 2 GiB more if its scratch worktree (build-each, W=1) is not,
@@ -136,7 +147,9 @@ for base in $BASES; do
 			# bounds: the row fails only if the benchmark cannot run.
 			if [ "$arch" = x86_64 ] && [[ " $BENCH_BASES " == *" $BASE "* ]]; then
 				log=$LOGDIR/bench.out
-				if "$TOP/scripts/bench.sh" >"$log" 2>&1; then
+				# One round of timings: the instruction counts
+				# (-icount) and the single-stepped calls are exact.
+				if BENCH_ROUNDS=${BENCH_ROUNDS:-1} "$TOP/scripts/bench.sh" >"$log" 2>&1; then
 					sed -n '/^clock-bench, base/,$p' "$log"
 					sum=$BDIR/bench-x86_64.summary
 					l1=$(sed -n 1p "$sum" 2>/dev/null || true)
@@ -146,11 +159,16 @@ for base in $BASES; do
 					else
 						row "$BASE" "x86_64:bench series/base (excess)" PASS "$l1"
 					fi
+					l3=$(sed -n 3p "$sum" 2>/dev/null || true)
+					l4=$(sed -n 4p "$sum" 2>/dev/null || true)
 					if [ -z "$l2" ] || [ "$l2" = "not measured" ]; then
 						row "$BASE" "x86_64:bench SET_CLOCK_GUEST/SET_CLOCK" SKIP "not measured (see ${log#"$TOP"/})"
 					else
 						row "$BASE" "x86_64:bench SET_CLOCK_GUEST/SET_CLOCK" PASS "$l2"
 					fi
+					# Instruction counts and the single-stepped blackout.
+					count_row "series/base (instructions)" "$l3" BENCH_ICOUNT
+					count_row "single-stepped, no debug code" "$l4" BENCH_TRACE
 				else
 					tail -n 30 "$log"
 					row "$BASE" "x86_64:bench (figures)" FAIL "see ${log#"$TOP"/}"

@@ -11,12 +11,13 @@ PACKAGES=(
 	perl python3 python3-ply python3-git git rsync ccache file sparse
 	gcc-aarch64-linux-gnu binutils-aarch64-linux-gnu libc6-dev-arm64-cross
 	qemu-system-x86 qemu-system-arm busybox-static gnuplot-nox
-	libc6-dev-i386 python3-sphinx python3-yaml
+	libc6-dev-i386 python3-sphinx python3-yaml gdb
 )
 # libc6-dev-i386: the 32-bit libc headers for the uAPI check's -m32
 # compile (gcc-multilib itself conflicts with the arm64 cross compiler).
 # python3-sphinx, python3-yaml: make docs (htmldocs; Documentation/sphinx/
 # requirements.txt: Sphinx, its alabaster theme, pyyaml).
+# gdb: make bench single-steps two ioctls through QEMU's gdbstub.
 BASES=${BASES:-$BASES_ALL}
 LOGDIR=$BUILD/logs
 

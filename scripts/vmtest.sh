@@ -20,6 +20,12 @@
 #                     FLAKY if it then passes, FAIL if not)
 #   VM_TCG_THREAD=single|multi  QEMU's TCG threading (default: single on
 #                     x86_64, multi on arm64; see tcg_thread below)
+#   VM_ICOUNT=OPTS    run QEMU with -icount OPTS (make bench: shift=0,sleep=off,
+#                     where the guest's clock counts instructions)
+#   VM_GDB=SOCKET     start QEMU stopped, with its gdbstub on the Unix socket
+#                     SOCKET and its pid in $VM_DIR/qemu.pid, and the kernel
+#                     without KASLR, so that gdb can use the symbols of
+#                     vmlinux (make bench single-steps ioctls)
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 arch_setup
@@ -59,7 +65,8 @@ x86_64)
 		gcc -O2 -o "$BUILD/host-tsc-khz" "$TOP/tools/host-tsc-khz.c"
 	fi
 	khz=$("$BUILD/host-tsc-khz" || true)
-	[ -z "$khz" ] || cmdline="$cmdline tsc_early_khz=$khz"
+	# Not under -icount: the guest's TSC then counts instructions.
+	[ -z "$khz" ] || [ -n "${VM_ICOUNT:-}" ] || cmdline="$cmdline tsc_early_khz=$khz"
 	;;
 arm64)
 	busybox=$BUILD/busybox-arm64/bin/busybox
@@ -71,6 +78,7 @@ arm64)
 	;;
 esac
 [ -x "$busybox" ] || die "no static busybox at $busybox: run 'make setup'"
+[ -z "${VM_GDB:-}" ] || cmdline="$cmdline nokaslr"
 
 rm -rf "$VMDIR/root"
 mkdir -p "$VMDIR/root"/{bin,proc,sys,dev,tmp,tests/extra}
@@ -126,7 +134,8 @@ while :; do
 	qemu=("$QEMU" "${qemu_args[@]}" -accel tcg,thread=${VM_TCG_THREAD:-$tcg_thread} -smp "$VM_CPUS" -m "$VM_MEM"
 		-kernel "$image" -initrd "$VMDIR/initramfs.cpio.gz"
 		-append "$cmdline panic=-1 rdinit=/init printk.time=1 log_buf_len=4M harness.skip=$skip${only:+ harness.only=$only} harness.clocksource=$clocksource harness.cs_timeout=$CLOCKSOURCE_TIMEOUT"
-		-display none -monitor none -serial stdio -nic none -no-reboot)
+		-display none -monitor none -serial stdio -nic none -no-reboot
+		${VM_ICOUNT:+-icount "$VM_ICOUNT"} ${VM_GDB:+-gdb "unix:$VM_GDB,server=on,wait=off" -S -pidfile "$VMDIR/qemu.pid"})
 	printf '%q ' "${qemu[@]}" >"$VMDIR/qemu-cmdline"
 	echo >>"$VMDIR/qemu-cmdline"
 	if [ "$boot" -eq 1 ]; then

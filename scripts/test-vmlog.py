@@ -202,6 +202,26 @@ CASES = [
      BOOT + "@@TEST-BEGIN a n=1\n[   5.0] Kernel panic - not syncing\n",
      ["a", "b"], 1, {"a": "FAIL", "b": "FAIL", "(kernel log)": None}),
     ("no boot fails", "garbage\n", ["a"], 1, {"a": "FAIL", "(boot)": "FAIL"}),
+    ("a failure names its assertion: where and the message",
+     BOOT + section("a", "Testing event channel after memslot change\n"
+                    "==== Test Assertion Failure ====\n"
+                    "  x86_64/xen_shinfo_test.c:976: evtchn_irq_expected\n"
+                    "  pid=389 tid=389 errno=4 - Interrupted system call\n"
+                    "sh: addr2line: not found\n"
+                    "  Unexpected event channel IRQ\n", 254) + END,
+     ["a"], 1, {"a": "FAIL"},
+     ("a", "exit 254: x86_64/xen_shinfo_test.c:976: evtchn_irq_expected: "
+      "Unexpected event channel IRQ")),
+    ("a guest assertion: its message, past the stack and kernel lines",
+     BOOT + section("a", "==== Test Assertion Failure ====\n"
+                    "  aarch64/arch_timer.c:133: config_iter + 1 == irq_iter\n"
+                    "  pid=90 tid=93 errno=4 - Interrupted system call\n"
+                    "     1\t0x0000000000401a2c: test_vcpu_run at arch_timer.c:73\n"
+                    "[   30.1] kvm: some message\n"
+                    "  config_iter + 1 = 0x2, irq_iter = 0x1.\n"
+                    "  Guest timer interrupt was not triggered within the specified\n", 254) + END,
+     ["a"], 1, {"a": "FAIL"},
+     ("a", "arch_timer.c:133: config_iter + 1 == irq_iter: config_iter + 1 = 0x2, irq_iter = 0x1.")),
     ("guest triple fault, passed when rerun: FLAKY, counted, the run passes",
      BOOT + section("a", "", 0, 1)
      + section("b", fault(3), 1, 2) + END

@@ -165,6 +165,23 @@ def first_match(lines, pattern):
     return ""
 
 
+ASSERT_NOISE = re.compile(r"^\s*(pid=\d+ |sh: addr2line|\d+\s+0x[0-9a-f]+|0x[0-9a-f]+:)")
+
+
+def assertion_detail(section):
+    """'FILE:LINE: EXPR: MESSAGE' of the first kselftest assertion in
+    @section, so that a failure says which assertion it was ("" if none)."""
+    lines = [strip_ts(l).strip() for l in section if not KERNEL_LINE.match(l)]
+    if ASSERTION not in lines:
+        return ""
+    rest = lines[lines.index(ASSERTION) + 1:]
+    where = rest[0] if rest else ""
+    msg = next((l for l in rest[1:] if l and not ASSERT_NOISE.match(l)
+                and l != ASSERTION and not TAP_CASE.match(l)), "")
+    out = ": ".join(x for x in (where, msg) if x)
+    return out if len(out) <= 240 else out[:237] + "..."
+
+
 def judge(name, rc, section, kernel_bad):
     """Return (result, detail) for one test."""
     totals = None
@@ -184,7 +201,8 @@ def judge(name, rc, section, kernel_bad):
         why = first_match(section, r"SKIP|[Rr]equirement not met|not supported")
         return "SKIP", why or "exit 4 (skip)"
     if rc != 0:
-        why = first_match(section, r"Assertion|FAIL|not ok|[Ee]rror")
+        why = (assertion_detail(section)
+               or first_match(section, r"Assertion|FAIL|not ok|[Ee]rror"))
         return "FAIL", f"exit {rc}" + (f": {why}" if why else "")
     if not totals and any(EMPTY_PLAN.match(strip_ts(line)) for line in section):
         return "FAIL", "exit 0 but its TAP plan is 1..0 (no test case)"

@@ -7,11 +7,12 @@
   vmlog.py next LOG TESTS.TSV
       After a boot of the VM: print how many tests have started so far (the
       harness.skip of the next boot), or "done" when no boot is needed.
-  vmlog.py reruns LOG TESTS.TSV ALLOWED
+  vmlog.py reruns LOG TESTS.TSV ALLOWED [ASSERTIONS]
       After the last boot: print the numbers (comma-separated) of the tests
       to run once more in a fresh boot, or "none": those named in the file
-      ALLOWED that ran once and failed only because a guest triple faulted
-      (see rerun_candidates()).
+      ALLOWED that ran once and failed only because a guest triple faulted,
+      and those that failed only by the assertion that the file ASSERTIONS
+      ("test-name regex" lines) names for them (see rerun_candidates()).
   vmlog.py pattern
       Print KERNEL_REPORTS as a grep -E pattern file (vm-init.sh's check).
   vmlog.py summary LOG TESTS.TSV RESULTS.TSV [FIGURES]
@@ -46,6 +47,7 @@ TOTALS = re.compile(r"# Totals: pass:(\d+) fail:(\d+) xfail:(\d+) xpass:(\d+)"
                     r" skip:(\d+) error:(\d+)")
 KSFT_SKIP = 4
 SIGKILL_RC = 137
+TEST_ASSERT_RC = 254  # test_assert() in kvm_util exits with it
 
 # The assertion an x86 test fails with when a guest triple faulted: the
 # exit it got, not the one it wanted (run_vcpu() of kvm_clock_guest_test,
@@ -165,20 +167,30 @@ def first_match(lines, pattern):
     return ""
 
 
-ASSERT_NOISE = re.compile(r"^\s*(pid=\d+ |sh: addr2line|\d+\s+0x[0-9a-f]+|0x[0-9a-f]+:)")
+ASSERT_NOISE = re.compile(r"^(pid=\d+ |sh: (\d+: )?addr2line|\d+\s+(0x[0-9a-f]+|\(inlined by\))"
+                          r"|0x[0-9a-f]+:|\(stack trace empty\))")
 
 
 def assertion_detail(section):
     """'FILE:LINE: EXPR: MESSAGE' of the first kselftest assertion in
-    @section, so that a failure says which assertion it was ("" if none)."""
-    lines = [strip_ts(l).strip() for l in section if not KERNEL_LINE.match(l)]
+    @section, so that a failure says which assertion it was ("" if none).
+    MESSAGE is the first line of the message only; the search for it
+    stops at a blank line, a '#' line or another banner, so that nothing
+    unrelated is taken for it."""
+    lines = [l.strip() for l in section]
+    lines = [l for l in lines if not KERNEL_LINE.match(l)]
     if ASSERTION not in lines:
         return ""
     rest = lines[lines.index(ASSERTION) + 1:]
-    where = rest[0] if rest else ""
-    msg = next((l for l in rest[1:] if l and not ASSERT_NOISE.match(l)
-                and l != ASSERTION and not TAP_CASE.match(l)), "")
-    out = ": ".join(x for x in (where, msg) if x)
+    where = rest[0] if rest and rest[0] != ASSERTION else ""
+    msg = ""
+    for l in rest[1:] if where else []:
+        if not l or l.startswith("#") or l == ASSERTION or TAP_CASE.match(l):
+            break
+        if not ASSERT_NOISE.match(l):
+            msg = l
+            break
+    out = " ".join(": ".join(x for x in (where, msg) if x).split())
     return out if len(out) <= 240 else out[:237] + "..."
 
 
@@ -390,22 +402,40 @@ def failed_only_by_triple_fault(section, rc):
         for l in block)
 
 
-def rerun_candidates(L, tests, allowed):
+def failed_only_by_assertion(section, rc, pattern):
+    """Whether @section failed by one kselftest assertion (exit 254) and
+    nothing else, the one whose assertion_detail() matches @pattern."""
+    banners = sum(1 for l in section if l.strip() == ASSERTION)
+    return (rc == TEST_ASSERT_RC and banners == 1
+            and re.search(pattern, assertion_detail(section)) is not None)
+
+
+def rerun_candidates(L, tests, allowed, assertions=None):
     """Numbers (1-based) of the tests that ran once and failed only
-    because a guest triple faulted: named in @allowed, not killed by the
-    timeout, no kernel report, lockdep still on, and the failure nothing
-    but triple faults (failed_only_by_triple_fault())."""
+    because a guest triple faulted (named in @allowed; the failure nothing
+    but triple faults, failed_only_by_triple_fault()) or only by the one
+    assertion that @assertions (name -> regex) names for them
+    (failed_only_by_assertion()); in both cases not killed by the
+    timeout, no kernel report, lockdep still on."""
+    assertions = assertions or {}
     out = []
     for i, (name, _, _) in enumerate(tests, 1):
-        if name not in allowed or name in L.first or name not in L.sections:
+        if name not in allowed and name not in assertions:
+            continue
+        if name in L.first or name not in L.sections:
             continue
         if name not in L.rcs or L.test_reports(name) or L.lockdep_lost(name):
             continue
         rc = L.rcs[name][0]
         if rc == SIGKILL_RC:
             continue
-        result, _ = judge(name, rc, L.sections[name], [])
-        if result == "FAIL" and failed_only_by_triple_fault(L.sections[name], rc):
+        section = L.sections[name]
+        result, _ = judge(name, rc, section, [])
+        if result != "FAIL":
+            continue
+        if ((name in allowed and failed_only_by_triple_fault(section, rc))
+                or (name in assertions
+                    and failed_only_by_assertion(section, rc, assertions[name]))):
             out.append(i)
     return out
 
@@ -514,14 +544,23 @@ def main():
         skip = next_skip(args[1], read_tests(args[2]))
         print("done" if skip is None else skip)
         return 0
-    if len(args) == 4 and args[0] == "reruns":
-        allowed = set()
+    if len(args) in (4, 5) and args[0] == "reruns":
+        allowed, assertions = set(), {}
         try:
             with open(args[3]) as f:
                 allowed = {l.split("#")[0].strip() for l in f} - {""}
         except FileNotFoundError:
             pass
-        picked = rerun_candidates(Log(read_lines(args[1])), read_tests(args[2]), allowed)
+        try:
+            with open(args[4] if len(args) == 5 else "/nonexistent") as f:
+                for l in f:
+                    if l.strip() and not l.startswith("#"):
+                        name, regex = l.strip().split(None, 1)
+                        assertions[name] = regex
+        except FileNotFoundError:
+            pass
+        picked = rerun_candidates(Log(read_lines(args[1])), read_tests(args[2]),
+                                  allowed, assertions)
         print(",".join(str(n) for n in picked) or "none")
         return 0
     if args == ["pattern"]:

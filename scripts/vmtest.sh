@@ -15,7 +15,9 @@
 #                     before the tests (default 60; then the boot fails)
 #   VM_RERUN=0        do not rerun, in a fresh boot, a test of
 #                     tests/$BASE/rerun-on-triple-fault that failed only
-#                     because a guest triple faulted (x86_64; vmlog.py
+#                     because a guest triple faulted, or one of
+#                     tests/$BASE/rerun-on-assertion that failed only by
+#                     the assertion named there (x86_64; vmlog.py
 #                     reruns; default 1: it is rerun once and reported
 #                     FLAKY if it then passes, FAIL if not)
 #   VM_TCG_THREAD=single|multi  QEMU's TCG threading (default: single on
@@ -141,7 +143,7 @@ while :; do
 	if [ "$boot" -eq 1 ]; then
 		say "booting the $BASE $ARCH test VM: $ntests test(s), at most $(fmt_secs "$budget") (log: ${log#"$TOP"/})"
 	elif [ -n "$only" ]; then
-		say "fresh boot $boot to rerun test(s) $only, whose guests triple faulted, at most $(fmt_secs "$budget")"
+		say "fresh boot $boot to rerun test(s) $only, which failed as known flaky tests do, at most $(fmt_secs "$budget")"
 	else
 		say "fresh boot $boot for test(s) $((skip + 1))-$ntests, at most $(fmt_secs "$budget")"
 	fi
@@ -152,12 +154,14 @@ while :; do
 	[ -z "$only" ] || break
 	next=$(python3 "$TOP/scripts/vmlog.py" next "$log" "$VMDIR/tests.tsv")
 	if [ "$next" = done ]; then
-		# Once, the tests that failed because a guest triple faulted.
+		# Once, the tests that failed because a guest triple faulted
+		# or by their known flaky assertion.
 		[ "$VM_RERUN" = 1 ] || break
 		# Only on x86 (emulated SVM), only the tests listed.
 		[ "$ARCH" = x86_64 ] || break
 		only=$(python3 "$TOP/scripts/vmlog.py" reruns "$log" "$VMDIR/tests.tsv" \
-			"$TOP/tests/$BASE/rerun-on-triple-fault") || only=none
+			"$TOP/tests/$BASE/rerun-on-triple-fault" \
+			"$TOP/tests/$BASE/rerun-on-assertion") || only=none
 		[ "$only" != none ] || break
 		skip=0
 		continue

@@ -224,7 +224,7 @@ flaky=$(count "" FLAKY)
 if [ "$flaky" -ne 0 ]; then
 	# Not failures, never hidden: see the README, "Flaky tests".
 	echo
-	echo "Flaky (a guest triple faulted; the rerun in a fresh boot passed):"
+	echo "Flaky (a known flaky failure, README \"Flaky tests\"; the rerun in a fresh boot passed):"
 	awk -F'\t' '$3 == "FLAKY" { name = ($1 == "-" ? "" : $1 " ") $2
 		printf "  %s: %s\n", name, $5 }' "$results"
 fi

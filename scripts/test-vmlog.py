@@ -84,6 +84,14 @@ def xen_irq(msg="Unexpected event channel IRQ", expr="evtchn_irq_expected"):
             f"sh: addr2line: not found\n  {msg}\n")
 
 
+def shipped(base):
+    """The "xen_shinfo_test REGEX" lines of tests/BASE/rerun-on-assertion."""
+    path = os.path.join(os.path.dirname(VMLOG), "..", "tests", base, "rerun-on-assertion")
+    with open(path) as f:
+        return "".join(l for l in f if l.startswith("xen_shinfo_test "))
+
+
+SHIPPED_612 = shipped("6.12")
 XEN_KNOWN = "t0 xen_shinfo_test\\.c:[0-9]+: evtchn_irq_expected: Unexpected event channel IRQ$\n"
 
 
@@ -235,6 +243,17 @@ CASES = [
                     "     2\t (inlined by) main at x.c:9\n"
                     "# Totals: pass:0 fail:1 xfail:0 xpass:0 skip:0 error:0\n", 254) + END,
      ["a"], 1, {"a": "FAIL"}, ("a", "=exit 254: x.c:1: e")),
+    ("an assertion's message: its first line, up to a blank line, tabs as spaces",
+     BOOT + section("a", "==== Test Assertion Failure ====\n"
+                    "  x.c:1: e\n"
+                    "  pid=9 tid=9 errno=0 - Success\n"
+                    "\n"
+                    "  not the message\n", 254) + section("b", "==== Test Assertion Failure ====\n"
+                    "  x.c:2: f\n"
+                    "  pid=9 tid=9 errno=0 - Success\n"
+                    "  got\t1 want\t2\n", 254, 2) + END,
+     ["a", "b"], 1, {"a": "FAIL", "b": "FAIL"},
+     ("a", "=exit 254: x.c:1: e"), ("b", "=exit 254: x.c:2: f: got 1 want 2")),
     ("a guest assertion: its message, past the stack and kernel lines",
      BOOT + section("a", "==== Test Assertion Failure ====\n"
                     "  aarch64/arch_timer.c:133: config_iter + 1 == irq_iter\n"
@@ -265,7 +284,7 @@ CASES = [
     ("guest triple fault twice: FAIL, both runs named",
      BOOT + section("b", "  vCPU 0: unexpected exit SHUTDOWN\n", 1, 1) + END
      + RERUN_BOOT + section("b", "  vCPU 0: unexpected exit SHUTDOWN\n", 1, 1) + END,
-     ["b"], 1, {"b": "FAIL"}, ("b", "(rerun; first run: exit 1")),
+     ["b"], 1, {"b": "FAIL"}, ("b", "rerun failed too: exit 1; first run: exit 1")),
     ("a name listed twice fails: a pass must not hide the other's failure",
      BOOT + section("a", "# vCPU 0: KVM_EXIT_SHUTDOWN at rip 0xfff0\n", 1, 1)
      + section("a", "", 0, 2) + END,
@@ -308,6 +327,24 @@ RERUNS = [
      BOOT + section("t0", xen_irq() + SPLAT, 254, 1) + END, 1, "none", [], XEN_KNOWN),
     ("not the known assertion when killed by the timeout",
      BOOT + section("t0", xen_irq(), 137, 1) + END, 1, "none", [], XEN_KNOWN),
+    ("not the known assertion with another exit code",
+     BOOT + section("t0", xen_irq(), 1, 1) + END, 1, "none", [], XEN_KNOWN),
+    ("not a test that is not listed, failing the same way",
+     BOOT + section("t0", xen_irq(), 254, 1) + section("t1", xen_irq(), 254, 2) + END,
+     2, "1", [], XEN_KNOWN),
+    ("not the known assertion after a failed TAP case",
+     BOOT + section("t0", "not ok 1 a\n" + xen_irq(), 254, 1) + END, 1, "none", [], XEN_KNOWN),
+    ("the shipped 6.12 file: both listed assertions, as the test prints them",
+     BOOT + section("t0", xen_irq(), 254, 1)
+     + section("t1", "==== Test Assertion Failure ====\n"
+               "  x86_64/xen_shinfo_test.c:225: rs->time[1] == 0\n"
+               "  pid=760 tid=760 errno=4 - Interrupted system call\n"
+               "sh: addr2line: not found\n  rs->time[RUNSTATE_runnable] == 0\n", 254, 2)
+     + section("t2", xen_irq("Expected event channel IRQ but it didn't happen",
+                             "!evtchn_irq_expected"), 254, 3) + END,
+     3, "1,2", [], SHIPPED_612.replace("xen_shinfo_test ", "t0 ", 1)
+     + SHIPPED_612.replace("xen_shinfo_test ", "t1 ", 1)
+     + SHIPPED_612.replace("xen_shinfo_test ", "t2 ", 1)),
     ("not the known assertion with lockdep off after it",
      BOOT + section("t0", xen_irq(), 254, 1, locks=0) + END, 1, "none", [], XEN_KNOWN),
     ("a guest triple fault is rerun",

@@ -402,12 +402,39 @@ def failed_only_by_triple_fault(section, rc):
         for l in block)
 
 
+FAILED_CASE = re.compile(r"^(not ok \d+|Bail out!|# Totals: .* fail:[1-9])")
+
+
 def failed_only_by_assertion(section, rc, pattern):
     """Whether @section failed by one kselftest assertion (exit 254) and
-    nothing else, the one whose assertion_detail() matches @pattern."""
-    banners = sum(1 for l in section if l.strip() == ASSERTION)
+    nothing else, the one whose assertion_detail() matches @pattern: no
+    other banner, no failed TAP case or bail-out before it."""
+    lines = [l.strip() for l in section]
+    banners = sum(1 for l in lines if l == ASSERTION)
     return (rc == TEST_ASSERT_RC and banners == 1
+            and not any(FAILED_CASE.match(l) for l in lines)
             and re.search(pattern, assertion_detail(section)) is not None)
+
+
+def read_assertions(path):
+    """The "test-name regex" lines of @path ({} if there is none); '#'
+    lines and blank ones are comments. A line without a regex, or one that
+    does not compile, is an error (ValueError, re.error)."""
+    out = {}
+    try:
+        with open(path) as f:
+            for l in f:
+                l = l.strip()
+                if not l or l.startswith("#"):
+                    continue
+                parts = l.split(None, 1)
+                if len(parts) != 2:
+                    raise ValueError(f"{path}: no regex for {parts[0]}")
+                re.compile(parts[1])
+                out[parts[0]] = parts[1]
+    except FileNotFoundError:
+        pass
+    return out
 
 
 def rerun_candidates(L, tests, allowed, assertions=None):
@@ -482,10 +509,11 @@ def summary(log, tests, results_path, figures_path=None):
             r1, d1 = first_run(L, name)
             if r1 == "FAIL" and result == "PASS":
                 fault = first_match(L.first[name][0], GUEST_TRIPLE_FAULT.pattern)
-                result, detail = "FLAKY", (f"first run: {fault or d1}; passed when"
-                                           " rerun in a fresh boot")
+                # The rerun first: the table cuts long details.
+                result, detail = "FLAKY", ("passed when rerun in a fresh boot;"
+                                           f" first run: {fault or d1}")
             elif r1 == "FAIL":
-                result, detail = "FAIL", f"{detail} (rerun; first run: {d1})"
+                result, detail = "FAIL", f"rerun failed too: {detail}; first run: {d1}"
         rows.append((name, result, f"{secs:.1f}s", detail))
 
     if not L.boots:
@@ -551,14 +579,8 @@ def main():
                 allowed = {l.split("#")[0].strip() for l in f} - {""}
         except FileNotFoundError:
             pass
-        try:
-            with open(args[4] if len(args) == 5 else "/nonexistent") as f:
-                for l in f:
-                    if l.strip() and not l.startswith("#"):
-                        name, regex = l.strip().split(None, 1)
-                        assertions[name] = regex
-        except FileNotFoundError:
-            pass
+        if len(args) == 5:
+            assertions = read_assertions(args[4])
         picked = rerun_candidates(Log(read_lines(args[1])), read_tests(args[2]),
                                   allowed, assertions)
         print(",".join(str(n) for n in picked) or "none")

@@ -161,7 +161,8 @@ while :; do
 		[ "$ARCH" = x86_64 ] || break
 		only=$(python3 "$TOP/scripts/vmlog.py" reruns "$log" "$VMDIR/tests.tsv" \
 			"$TOP/tests/$BASE/rerun-on-triple-fault" \
-			"$TOP/tests/$BASE/rerun-on-assertion") || only=none
+			"$TOP/tests/$BASE/rerun-on-assertion") ||
+			die "vmlog.py reruns failed (a bad line in tests/$BASE/rerun-on-assertion?)"
 		[ "$only" != none ] || break
 		skip=0
 		continue

@@ -92,6 +92,7 @@ def shipped(base):
 
 
 SHIPPED_612 = shipped("6.12")
+SHIPPED_73 = shipped("7.3")
 XEN_KNOWN = "t0 xen_shinfo_test\\.c:[0-9]+: evtchn_irq_expected: Unexpected event channel IRQ$\n"
 
 
@@ -345,6 +346,15 @@ RERUNS = [
      3, "1,2", [], SHIPPED_612.replace("xen_shinfo_test ", "t0 ", 1)
      + SHIPPED_612.replace("xen_shinfo_test ", "t1 ", 1)
      + SHIPPED_612.replace("xen_shinfo_test ", "t2 ", 1)),
+    ("the shipped 7.3 file: the listed assertion, as the 7.3 test prints it",
+     BOOT + section("t0", xen_irq().replace("x86_64/xen_shinfo_test.c:976",
+                                            "x86/xen_shinfo_test.c:954"), 254, 1)
+     + section("t1", "==== Test Assertion Failure ====\n"
+               "  x86/xen_shinfo_test.c:631: rs->state_entry_time == rs->time[0]\n"
+               "  pid=706 tid=706 errno=4 - Interrupted system call\n"
+               "sh: addr2line: not found\n  runstate times don't add up\n", 254, 2) + END,
+     2, "1", [], SHIPPED_73.replace("xen_shinfo_test ", "t0 ", 1)
+     + SHIPPED_73.replace("xen_shinfo_test ", "t1 ", 1)),
     ("not the known assertion with lockdep off after it",
      BOOT + section("t0", xen_irq(), 254, 1, locks=0) + END, 1, "none", [], XEN_KNOWN),
     ("a guest triple fault is rerun",

@@ -116,10 +116,20 @@ stop_vm() {
 trap stop_vm EXIT
 if [ "$icount" = 1 ] && [ "$trace" = 1 ]; then
 	command -v gdb >/dev/null || die "gdb is missing: run 'make setup'"
-	get='KVM_GET_CLOCK|*kvm_arch_vm_ioctl if $esi == 0x8030ae7c|5'
-	set='KVM_SET_CLOCK|*kvm_arch_vm_ioctl if $esi == 0x4030ae7b && *(unsigned int *)($rdx + 8) == 0|5'
+	# The ioctl numbers and field offsets the breakpoints test, from the
+	# series' uAPI headers.
+	printf '%s\n' '#include <stdio.h>' '#include <stddef.h>' '#include <linux/kvm.h>' \
+		'int main(void) { printf("%#x %#x %zu %#x %zu\n", (unsigned int)KVM_GET_CLOCK,' \
+		'	(unsigned int)KVM_SET_CLOCK, offsetof(struct kvm_clock_data, flags),' \
+		'	(unsigned int)KVM_SET_CLOCK_GUEST, offsetof(struct kvm_clock_guest, system_time));' \
+		'	return 0; }' >"$out/ioctls.c"
+	gcc -isystem "$BDIR/headers-$ARCH/include" -o "$out/ioctls" "$out/ioctls.c" ||
+		die "cannot compile $out/ioctls.c against the series' uAPI headers"
+	read -r nr_get nr_set off_flags nr_guest off_system_time < <("$out/ioctls")
+	get="KVM_GET_CLOCK|*kvm_arch_vm_ioctl if \$esi == $nr_get|5"
+	set="KVM_SET_CLOCK|*kvm_arch_vm_ioctl if \$esi == $nr_set && *(unsigned int *)(\$rdx + $off_flags) == 0|5"
 	update='update|*kvm_guest_time_update|0'
-	guest='KVM_SET_CLOCK_GUEST|*kvm_arch_vcpu_ioctl if $esi == 0x4020aed6 && *(long long *)($rdx + 16) != 0x7fffffffffffffff|5'
+	guest="KVM_SET_CLOCK_GUEST|*kvm_arch_vcpu_ioctl if \$esi == $nr_guest && *(long long *)(\$rdx + $off_system_time) != 0x7fffffffffffffff|5"
 	for k in base series; do
 		specs="$get;$set;$update"
 		[ "$k" = base ] || specs="$specs;$guest"

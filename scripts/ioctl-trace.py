@@ -5,15 +5,16 @@
 #
 #   TRACE_SOCKET  the gdbstub's Unix socket (vmtest.sh VM_GDB)
 #   TRACE_SPECS   the calls, in the order the test makes them, separated
-#                 by ";", each "NAME|LOCATION|SKIP": a gdb breakpoint
+#                 by ";", each "NAME|LOCATION|SKIP[|END]": a gdb breakpoint
 #                 location with its condition (e.g. "*kvm_arch_vm_ioctl if
-#                 $esi == 0x4030ae7b"), and how many hits to let pass
-#                 first, so that the traced call runs on code and data the
-#                 earlier ones warmed
+#                 $esi == 0x4030ae7b"), how many hits to let pass first, so
+#                 that the traced call runs on code and data the earlier
+#                 ones warmed, and optionally a function END
 #   TRACE_DIR     where to write
 #
 # A trace starts at the breakpoint, which must be a function's first
-# instruction, and ends where that function returns to its caller. QEMU
+# instruction, and ends where that function returns to its caller, or with
+# END, where the first call of END after the start returns. QEMU
 # single-steps with interrupts and timers masked, so a trace is the call's
 # own path. gdb exits with 1 if anything fails; at the end it detaches.
 import os
@@ -36,16 +37,22 @@ def connect(path):
     raise gdb.GdbError("no gdbstub at " + path)
 
 
-def trace(name, location, skip):
+def trace(name, location, skip, end=None):
     gdb.execute("hbreak " + location)
     for _ in range(skip + 1):
         gdb.execute("continue")
     gdb.execute("delete")
     sp = int(gdb.parse_and_eval("$rsp"))
     ret = int(gdb.parse_and_eval("*(unsigned long *)$rsp"))
+    if end is not None:
+        end = int(gdb.parse_and_eval("(unsigned long)&" + end))
+        ret = sp = None
     pcs = []
     while len(pcs) < MAX_STEPS:
         pc = int(gdb.parse_and_eval("$pc"))
+        if ret is None and pc == end:
+            sp = int(gdb.parse_and_eval("$rsp"))
+            ret = int(gdb.parse_and_eval("*(unsigned long *)$rsp"))
         if pc == ret and int(gdb.parse_and_eval("$rsp")) > sp:
             break
         pcs.append(pc)
@@ -61,8 +68,8 @@ try:
     gdb.execute("set confirm off")
     connect(os.environ["TRACE_SOCKET"])
     for spec in os.environ["TRACE_SPECS"].split(";"):
-        name, location, skip = spec.split("|")
-        trace(name, location, int(skip))
+        name, location, skip, *end = spec.split("|")
+        trace(name, location, int(skip), *end)
     gdb.execute("detach")
 except Exception as e:  # gdb -batch exits 0 after a Python error
     print("ioctl-trace: %s" % e)

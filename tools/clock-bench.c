@@ -17,6 +17,13 @@
  *                          its flags check
  *   KVM_RUN after SET      the next guest entry, which performs that update,
  *                          against KVM_RUN without one
+ *   KVM_RUN after TSC page a master clock update that a vCPU requested, as
+ *                          TSC writes, the Hyper-V TSC page and Xen do: a
+ *                          host write of HV_X64_MSR_REFERENCE_TSC requests
+ *                          one, and the next guest entry performs it and the
+ *                          vCPU's clock update; its control is the KVM_RUN
+ *                          after a write of HV_X64_MSR_GUEST_OS_ID, a stored
+ *                          MSR, through the same ioctl
  *
  * The controls run code the series does not change, in the same batches:
  * 'make bench' takes, in each boot, the figure's excess over its control,
@@ -84,6 +91,8 @@
 
 /* The guest's kvmclock page, so that a clock update writes it. */
 static uint8_t pvclock_page[4096] __aligned(4096);
+/* The Hyper-V TSC page, which a master clock update refreshes. */
+static uint8_t tsc_page[4096] __aligned(4096);
 
 static void pin_this_cpu(void)
 {
@@ -259,6 +268,45 @@ static void time_update(struct kvm_vm *vm, struct kvm_vcpu *vcpu, double *set_ns
 	*run_ns = median(per_run);
 }
 
+/*
+ * The KVM_RUN after a host write of HV_X64_MSR_REFERENCE_TSC, which requests
+ * a master clock update, and after a write of HV_X64_MSR_GUEST_OS_ID, which
+ * requests nothing, taking turns in each batch.  Only the KVM_RUN is timed.
+ */
+static void time_requested_update(struct kvm_vm *vm, struct kvm_vcpu *vcpu,
+				  double *after_ns, double *plain_ns, double *min)
+{
+	/* Bit 0 enables the page (the TLFS's HV_X64_MSR_TSC_REFERENCE_ENABLE). */
+	uint64_t tsc_msr = addr_gva2gpa(vm, (uint64_t)tsc_page) | 1;
+	uint64_t os_id = vcpu_get_msr(vcpu, HV_X64_MSR_GUEST_OS_ID);
+	double per[2][BATCHES];
+
+	min[0] = min[1] = INFINITY;
+
+	for (int b = 0; b < BATCHES; b++) {
+		uint64_t ns[2] = {};
+
+		for (int i = 0; i < PER_BATCH / 10; i++) {
+			int control = (i + b) & 1;
+			uint64_t t0;
+
+			if (control)
+				vcpu_set_msr(vcpu, HV_X64_MSR_GUEST_OS_ID, os_id);
+			else
+				vcpu_set_msr(vcpu, HV_X64_MSR_REFERENCE_TSC, tsc_msr);
+			t0 = now_ns();
+			run_once(vcpu);
+			t0 = now_ns() - t0;
+			ns[control] += t0;
+			note_min(&min[control], t0);
+		}
+		per[0][b] = (double)ns[0] / (PER_BATCH / 20);
+		per[1][b] = (double)ns[1] / (PER_BATCH / 20);
+	}
+	*after_ns = median(per[0]);
+	*plain_ns = median(per[1]);
+}
+
 enum set_call {
 	CLOCK,			/* KVM_SET_CLOCK */
 	CLOCK_REFUSED,		/* KVM_SET_CLOCK refused before its kick */
@@ -429,7 +477,7 @@ int main(void)
 		run_once(vcpu);
 
 	ksft_print_header();
-	ksft_set_plan(8 + (kvm_has_cap(KVM_CAP_CLOCK_GUEST) ? NR_SET_RESULTS : 0));
+	ksft_set_plan(10 + (kvm_has_cap(KVM_CAP_CLOCK_GUEST) ? NR_SET_RESULTS : 0));
 	printf("# median of %d batches of the mean per call, ns, one pinned CPU\n", BATCHES);
 
 	time_pair(get_clock_call, vm, &ref, &base, min[0]);
@@ -454,6 +502,13 @@ int main(void)
 	report_min("KVM_RUN", min[0][1]);
 	if (kvm_has_cap(KVM_CAP_CLOCK_GUEST))
 		time_set_calls(vm, vcpu);
+
+	/* Last: 'make bench' single-steps the first updates it requests. */
+	time_requested_update(vm, vcpu, &run_ns, &plain_run_ns, min[0]);
+	report("KVM_RUN after the Hyper-V TSC page write", run_ns);
+	report("KVM_RUN after a GUEST_OS_ID write", plain_run_ns);
+	report_min("KVM_RUN after the Hyper-V TSC page write", min[0][0]);
+	report_min("KVM_RUN after a GUEST_OS_ID write", min[0][1]);
 
 	kvm_vm_free(vm);
 	ksft_finished();

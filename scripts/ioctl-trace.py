@@ -50,6 +50,8 @@ def trace(name, location, skip, end=None):
     pcs = []
     while len(pcs) < MAX_STEPS:
         pc = int(gdb.parse_and_eval("$pc"))
+        if ret is None and pc < 0xffffffff80000000:
+            raise gdb.GdbError("%s: back in user space before %#x" % (name, end))
         if ret is None and pc == end:
             sp = int(gdb.parse_and_eval("$rsp"))
             ret = int(gdb.parse_and_eval("*(unsigned long *)$rsp"))

@@ -30,7 +30,7 @@ for arch in $ARCHES; do
 		"$TOP/scripts/vmtest.sh" || r=$?
 		t2=$(date +%s)
 		reports=$(grep -cE '@@KREPORT|KASAN|UBSAN|BUG:|WARNING:' "$VMDIR/serial.log" || true)
-		echo "$arch: $(tail -n1 "$VMDIR/results.tsv" >/dev/null; awk -F'\t' '{ n[$2]++ } END { printf "%d passed, %d failed, %d skipped", n["PASS"], n["FAIL"], n["SKIP"] }' "$VMDIR/results.tsv"); $reports kernel report line(s); build $(fmt_secs $((t1 - t0))), tests $(fmt_secs $((t2 - t1)))" \
+		echo "$arch: $(tail -n1 "$VMDIR/results.tsv" >/dev/null; awk -F'\t' '{ n[$2]++ } END { printf "%d passed, %d failed, %d skipped, %d flaky", n["PASS"], n["FAIL"], n["SKIP"], n["FLAKY"] }' "$VMDIR/results.tsv"); $reports kernel report line(s); build $(fmt_secs $((t1 - t0))), tests $(fmt_secs $((t2 - t1)))" \
 			>"$BDIR/check-debug-$arch.summary"
 		# Any kernel report fails the debug run, whatever the tests said.
 		[ "$reports" -eq 0 ] || r=1

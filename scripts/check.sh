@@ -8,7 +8,8 @@
 # (x86_64, the bases of BENCH_BASES), the clockmig unit tests. Goes on
 # after a failure so that one run shows everything; exits non-zero if
 # anything failed. Prints a summary line per base; the last line is
-# "N passed, N failed, N skipped" (", N flaky", ", N figures" if any).
+# "N passed, N failed, N skipped", with ", N flaky" and ", N figures (not
+# checked against bounds)" when there are any.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 

@@ -35,10 +35,10 @@ pass = $(foreach v,$(1),$(if $(filter-out undefined,$(origin $(v))),$(v)="$($(v)
 VARS := BASE=$(BASE) ARCH=$(ARCH) $(call pass,TESTS EXTRA EXTRA_TIMEOUT SHOW_OUTPUT BASES ARCHES \
 	FORCE JOBS BUILD CLOCKSOURCE_TIMEOUT USE_INSTALLED DEBIAN_MIRROR DEBIAN_SECURITY_MIRROR \
 	UNPATCHED REGRESS_TIMEOUT REGRESS_RERUNS REGRESS_LIST DEBUG DEBUG_TIMEOUT_FACTOR \
-	BENCH_BASES BENCH_ROUNDS BENCH_ICOUNT BENCH_TRACE)
+	BENCH_BASES BENCH_ROUNDS BENCH_ICOUNT BENCH_TRACE E2E_RUNS E2E_VARIANTS E2E_BASE_KERNEL E2E_CHECK QEMU_CHECK)
 
 .PHONY: help run check setup tree export lint kernel selftests vmtest unit build-each warnings \
-	regress bench check-debug docs clean
+	regress bench check-debug docs clean qemu qemu-tree qemu-export qemu-lint qemu-e2e
 
 help:
 	@sed -n 's/^## //p' $(firstword $(MAKEFILE_LIST))
@@ -118,6 +118,26 @@ build-each:
 warnings:
 	@BASES=$(BASE) $(VARS) $(S)/setup.sh
 	@$(VARS) $(S)/check-warnings.sh
+
+## make qemu         static x86_64 QEMU, stock and with patches/qemu (build/qemu/bin/)
+qemu:
+	@$(VARS) $(S)/qemu.sh all
+
+## make qemu-e2e    stock and patched QEMU migrate a Linux guest inside the test VM (x86_64)
+qemu-e2e:
+	@$(VARS) $(S)/qemu-e2e.sh
+
+## make qemu-tree    build/qemu/src = Debian's qemu source + patches/qemu as commits (FORCE=1)
+qemu-tree:
+	@$(VARS) $(S)/qemu.sh tree
+
+## make qemu-export  write base..HEAD of build/qemu/src back into patches/qemu
+qemu-export:
+	@$(VARS) $(S)/qemu.sh export
+
+## make qemu-lint    QEMU's scripts/checkpatch.pl on every patch of patches/qemu
+qemu-lint:
+	@$(VARS) $(S)/qemu.sh lint
 
 ## make clean        remove build outputs but keep the kernel trees and downloads
 clean:

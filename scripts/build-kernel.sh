@@ -5,7 +5,9 @@
 # configs/$ARCH.config and the lines of configs/$ARCH.series.config whose
 # option the tree defines (the series' own options), with ccache; install its uAPI headers into
 # build/$BASE/headers-$ARCH. CONFIG_ONLY=1 stops after writing the .config;
-# KTARGET=vmlinux builds only that (no image, no headers).
+# KTARGET=vmlinux builds only that (no image, no headers). GUEST=1 builds
+# the L2 guest kernel of the QEMU end-to-end test instead: tinyconfig plus
+# configs/$ARCH.guest.config only, in build/$BASE/guest-$ARCH, no headers.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 arch_setup
@@ -25,7 +27,16 @@ export CCACHE_BASEDIR=${CCACHE_BASEDIR:-$BUILD}
 KMAKE=(make -C "$KSRC" O="$KOBJ" ARCH="$KARCH" CROSS_COMPILE="$CROSS"
 	CC="ccache ${CROSS}gcc" HOSTCC="ccache gcc" -j"$JOBS")
 FRAGMENTS=("$TOP/configs/common.config" "$TOP/configs/$ARCH.config")
-if [ "${DEBUG:-0}" = 1 ]; then
+if [ "${GUEST:-0}" = 1 ]; then
+	KOBJ=$BDIR/guest-$ARCH
+	DBG=-guest
+	BUILD_WHAT=${BUILD_WHAT:-L2 guest}
+	REPRO="make qemu-e2e BASE=$BASE ARCH=$ARCH"
+	KMAKE=(make -C "$KSRC" O="$KOBJ" ARCH="$KARCH" CROSS_COMPILE="$CROSS"
+		CC="ccache ${CROSS}gcc" HOSTCC="ccache gcc" -j"$JOBS")
+	mkdir -p "$KOBJ"
+	FRAGMENTS=("$TOP/configs/$ARCH.guest.config")
+elif [ "${DEBUG:-0}" = 1 ]; then
 	FRAGMENTS+=("$TOP/configs/debug.config")
 	[ ! -f "$TOP/configs/$ARCH.debug.config" ] || FRAGMENTS+=("$TOP/configs/$ARCH.debug.config")
 	[ ! -f "$TOP/configs/$BASE.debug.config" ] || FRAGMENTS+=("$TOP/configs/$BASE.debug.config")
@@ -50,8 +61,10 @@ series_options() {
 		esac
 	done <"$f"
 }
-series_options >"$series_fragment"
-FRAGMENTS+=("$series_fragment")
+if [ "${GUEST:-0}" != 1 ]; then
+	series_options >"$series_fragment"
+	FRAGMENTS+=("$series_fragment")
+fi
 
 config_id=$(cat "${FRAGMENTS[@]}" "$KSRC/Makefile" | sha256sum | cut -d' ' -f1)
 
@@ -87,12 +100,16 @@ make_config() {
 
 if [ "$(cat "$KOBJ/.harness-config-id" 2>/dev/null)" != "$config_id" ] ||
    [ ! -f "$KOBJ/.config" ]; then
-	run_step "configuring kernel ($BASE, $ARCH${DBG:+, debug})" "$LOGDIR/config-$ARCH$DBG.log" make_config
+	run_step "configuring kernel ($BASE, $ARCH${DBG:+, ${DBG#-}})" "$LOGDIR/config-$ARCH$DBG.log" make_config
 fi
 [ "${CONFIG_ONLY:-0}" = 1 ] && exit 0
 run_step "building kernel ($BASE, $ARCH${BUILD_WHAT:+, $BUILD_WHAT})" "$LOGDIR/kernel-$ARCH$DBG.log" \
 	"${KMAKE[@]}" "$KTARGET"
 [ "$KTARGET" = "$(basename "$KIMAGE")" ] || exit 0
+if [ "${GUEST:-0}" = 1 ]; then
+	say "L2 guest kernel: ${KOBJ#"$TOP"/}/$KIMAGE"
+	exit 0
+fi
 run_step "installing uAPI headers ($BASE, $ARCH)" "$LOGDIR/headers-$ARCH$DBG.log" \
 	"${KMAKE[@]}" headers_install INSTALL_HDR_PATH="$KHDR"
 say "kernel: ${KOBJ#"$TOP"/}/$KIMAGE"

@@ -5,7 +5,9 @@
 # build (no new warnings), W=1/sparse, every
 # patch builds, the kernel, the selftests, the tests of
 # tests/$BASE/$ARCH.list in the test VM, the cost figures of make bench
-# (x86_64, the bases of BENCH_BASES), the clockmig unit tests. Goes on
+# (x86_64, the bases of BENCH_BASES), the clockmig unit tests; then the
+# QEMU patch queue (QEMU_CHECK=0 skips it): it applies, builds and passes
+# QEMU's checkpatch.pl. Goes on
 # after a failure so that one run shows everything; exits non-zero if
 # anything failed. Prints a summary line per base; the last line is
 # "N passed, N failed, N skipped", with ", N flaky" and ", N figures (not
@@ -195,6 +197,32 @@ for base in $BASES; do
 	cpu_now
 	cpu[$base]=$((CPU - c0))
 done
+
+# The QEMU patch queue (patches/qemu): it applies to the pinned qemu
+# source, passes QEMU's checkpatch.pl, and stock and patched QEMU build
+# (static x86_64); the patched one has the kvmclock properties it adds.
+if [ "${QEMU_CHECK:-1}" = 1 ]; then
+	log=$BUILD/logs/qemu.out
+	if "$TOP/scripts/qemu.sh" all >"$log" 2>&1; then
+		row - "QEMU: patches/qemu build" PASS "apply to qemu $(. "$TOP/qemu/qemu.pin"; echo "$QEMU_VERSION"); static x86_64, stock and patched"
+		props=$("$BUILD/qemu/bin/qemu-system-x86_64-patched" -device kvmclock,help 2>&1 || true)
+		if grep -q 'clock-migration=' <<<"$props" && grep -q 'x-clock-state=' <<<"$props"; then
+			row - "QEMU: kvmclock properties" PASS "clock-migration, x-clock-state (patched); linked with clockmig"
+		else
+			row - "QEMU: kvmclock properties" FAIL "-device kvmclock,help: $(tr '\n' ' ' <<<"$props" | cut -c1-60)"
+		fi
+	else
+		tail -n 20 "$log"
+		row - "QEMU: patches/qemu build" FAIL "see ${log#"$TOP"/}"
+	fi
+	log=$BUILD/logs/qemu-lint.out
+	if "$TOP/scripts/qemu.sh" lint >"$log" 2>&1; then
+		row - "QEMU: checkpatch.pl" PASS "every patch of patches/qemu: QEMU's scripts/checkpatch.pl clean, signed off"
+	else
+		cat "$log"
+		row - "QEMU: checkpatch.pl" FAIL "see ${log#"$TOP"/}"
+	fi
+fi
 
 cpu_now
 echo

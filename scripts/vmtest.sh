@@ -10,6 +10,8 @@
 #   TESTS=...         names from tests/$BASE/$ARCH.list (default: all of them)
 #   EXTRA=...         more static programs to run, each as a test
 #   EXTRA_TIMEOUT=N   their timeout in seconds (default 300)
+#   VM_FILES=DIR      copy DIR into the initramfs as /e2e (make qemu-e2e:
+#                     QEMU, its firmware, the L2 guest's kernel and initramfs)
 #   SHOW_OUTPUT=1     show the programs' output while they run
 #   CLOCKSOURCE_TIMEOUT=N  seconds the VM waits for its final clocksource
 #                     before the tests (default 60; then the boot fails)
@@ -104,12 +106,16 @@ while IFS=$'\t' read -r name timeout cmd; do
 done <"$VMDIR/tests.tsv"
 for x in $EXTRA; do
 	[ -f "$x" ] || die "EXTRA: no such file: $x"
-	file -L "$x" | grep -q 'statically linked' ||
+	file -L "$x" | grep -q -e 'statically linked' -e 'shell script' ||
 		warn "EXTRA: $x does not look statically linked; it may not run in the VM"
 	cp "$x" "$root/tests/extra/"
 	printf '%s\t%s\t%s\n' "$(basename "$x")" "$EXTRA_TIMEOUT" "extra/$(basename "$x")" \
 		>>"$VMDIR/tests.tsv"
 done
+if [ -n "${VM_FILES:-}" ]; then
+	[ -d "$VM_FILES" ] || die "VM_FILES: no such directory: $VM_FILES"
+	cp -a "$VM_FILES" "$root/e2e"
+fi
 # The log tells the tests apart by name alone.
 dup=$(cut -f1 "$VMDIR/tests.tsv" | sort | uniq -d | head -n1)
 [ -z "$dup" ] || die "the test name '$dup' is listed more than once (TESTS, EXTRA): the log could not tell the runs apart"

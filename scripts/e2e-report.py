@@ -1,0 +1,201 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0
+"""The table of 'make qemu-e2e', from the serial logs of its test VMs.
+
+usage: e2e-report.py OUTDIR CHECK
+
+OUTDIR is build/$BASE/e2e (vm-series/, vm-base/ with their serial.log);
+CHECK=1 also asserts the bounds (exit 1 when one fails). Writes
+OUTDIR/migrations.csv and, with gnuplot, OUTDIR/migrations.png.
+"""
+import os
+import re
+import statistics
+import subprocess
+import sys
+
+VARIANTS = ["stock", "patched-catch-up", "patched-freeze",
+            "stock-to-patched", "patched-to-stock"]
+KERNELS = [("series", "series kernel"), ("base", "unpatched base")]
+# Stock QEMU restores kvmclock by value, so its step is the time between
+# KVM's samples around the restore: noise of the emulated machine. "No
+# worse on the series than on the base" allows this much on top of the
+# base's largest step.
+STOCK_SLACK_NS = int(os.environ.get("E2E_STOCK_SLACK_NS", "100000"))
+
+
+def parse(log):
+    """variant -> {"status", "rows", "klog"} from one serial log."""
+    res = {}
+    cur = None
+    csv = None
+    klog = []
+    with open(log, errors="replace") as f:
+        for line in f:
+            line = line.rstrip("\r\n")
+            m = re.search(r"@@VARIANT (\S+)", line)
+            if m:
+                cur = m.group(1)
+                res[cur] = {"status": "incomplete", "rows": [], "klog": []}
+                continue
+            m = re.search(r"@@VARIANT-END (\S+) (\S+)", line)
+            if m and m.group(1) in res:
+                res[m.group(1)]["status"] = m.group(2)
+                continue
+            m = re.search(r"@@CSV-BEGIN (\S+)", line)
+            if m:
+                csv = m.group(1)
+                continue
+            if "@@CSV-END" in line:
+                csv = None
+                continue
+            if csv and csv in res:
+                if line.startswith("policy,") or not line.strip():
+                    continue
+                p = line.split(",")
+                if len(p) >= 7:
+                    try:
+                        res[csv]["rows"].append({
+                            "k": int(p[1]), "downtime_ns": int(p[2]),
+                            "step_ns": int(p[3]), "mono_gap_ns": int(p[4]),
+                            "kvmclock_gap_ns": int(p[5]), "events": int(p[6])})
+                    except ValueError:
+                        pass
+                continue
+            m = re.search(r"@@KLOG (.*)", line)
+            if m and cur in res:
+                msg = m.group(1).strip()
+                if msg not in res[cur]["klog"]:
+                    res[cur]["klog"].append(msg)
+    return res
+
+
+def fmt(v):
+    return f"{v:,}"
+
+
+def main():
+    out, check = sys.argv[1], sys.argv[2] == "1"
+    runs = {}
+    for key, _ in KERNELS:
+        log = os.path.join(out, f"vm-{key}", "serial.log")
+        if os.path.exists(log):
+            runs[key] = parse(log)
+    if "series" not in runs:
+        print(f"ERROR: no serial log of the series kernel under {out}")
+        return 1
+
+    print()
+    print("=== A real VMM: QEMU migrates a Linux guest (L2) inside the test VM, x86_64 ===")
+    print("step: the guest's kvmclock at one TSC value, after the migration minus before")
+    print("(its own pvclock page, so exact); jump: how far the guest's CLOCK_MONOTONIC")
+    print("moved across the migration; downtime: source STOP to destination RESUME (QMP)")
+    print()
+    hdr = ("kernel", "QEMU, policy", "migr.", "downtime ms (med)",
+           "|step| ns max", "|step| ns med", "jump - downtime ms (med)", "jump ms (med)")
+    rows = []
+    csv = ["kernel,variant,migration,downtime_ns,step_ns,mono_gap_ns,kvmclock_gap_ns,events"]
+    for key, kname in KERNELS:
+        if key not in runs:
+            continue
+        for v in VARIANTS:
+            r = runs[key].get(v)
+            if not r:
+                continue
+            rr = r["rows"]
+            for x in rr:
+                csv.append(f"{key},{v},{x['k']},{x['downtime_ns']},{x['step_ns']},"
+                           f"{x['mono_gap_ns']},{x['kvmclock_gap_ns']},{x['events']}")
+            if not rr:
+                rows.append((kname, v, f"0 ({r['status']})", "-", "-", "-", "-", "-"))
+                continue
+            steps = [abs(x["step_ns"]) for x in rr]
+            dt = statistics.median(x["downtime_ns"] for x in rr)
+            jm = statistics.median(x["mono_gap_ns"] - x["downtime_ns"] for x in rr)
+            j = statistics.median(x["mono_gap_ns"] for x in rr)
+            st = "" if r["status"] == "ok" else f" ({r['status']})"
+            rows.append((kname, v, f"{len(rr)}{st}", f"{dt / 1e6:.1f}", fmt(max(steps)),
+                         fmt(int(statistics.median(steps))), f"{jm / 1e6:+.1f}", f"{j / 1e6:.1f}"))
+    w = [max(len(str(r[i])) for r in rows + [hdr]) for i in range(len(hdr))]
+    print("  ".join(str(h).ljust(w[i]) for i, h in enumerate(hdr)))
+    for r in rows:
+        print("  ".join(str(c).ljust(w[i]) for i, c in enumerate(r)))
+    print()
+    for key, kname in KERNELS:
+        if key not in runs:
+            continue
+        lines = []
+        for v in VARIANTS:
+            for msg in runs[key].get(v, {}).get("klog", []):
+                if msg not in lines:
+                    lines.append(msg)
+        print(f"The L2 guest's kernel log about clocks ({kname}):")
+        for msg in lines[:12] or ["(none)"]:
+            print(f"  {msg}")
+    with open(os.path.join(out, "migrations.csv"), "w") as f:
+        f.write("\n".join(csv) + "\n")
+    print()
+    print(f"CSV: {os.path.relpath(os.path.join(out, 'migrations.csv'))}")
+    plot(out)
+
+    if not check:
+        return 0
+    bad = []
+    runs_wanted = int(os.environ.get("E2E_RUNS", "3"))
+    s = runs["series"]
+    for v in VARIANTS:
+        r = s.get(v)
+        want = 1 if "-to-" in v else runs_wanted
+        if not r or r["status"] != "ok" or len(r["rows"]) != want:
+            bad.append(f"series kernel, {v}: {len(r['rows']) if r else 0} of {want} "
+                       f"migration(s) completed ({r['status'] if r else 'not run'})")
+            continue
+        if v.startswith("patched-") and v != "patched-to-stock":
+            for x in r["rows"]:
+                if abs(x["step_ns"]) > 1:
+                    bad.append(f"series kernel, {v}, migration {x['k']}: kvmclock stepped "
+                               f"{x['step_ns']} ns (bound: 1 ns)")
+    if "base" in runs:
+        b = runs["base"].get("stock")
+        if not b or b["status"] != "ok" or not b["rows"]:
+            bad.append("base kernel, stock: the reference run did not complete")
+        elif s.get("stock") and s["stock"]["rows"]:
+            ms = max(abs(x["step_ns"]) for x in s["stock"]["rows"])
+            mb = max(abs(x["step_ns"]) for x in b["rows"])
+            if ms > mb + STOCK_SLACK_NS:
+                bad.append(f"stock QEMU: largest step {ms} ns on the series kernel, "
+                           f"{mb} ns on the base (allowed: base + {STOCK_SLACK_NS} ns)")
+    for b in bad:
+        print(f"FAIL: {b}")
+    if not bad:
+        print("PASS: patched QEMU: every kvmclock step at most 1 ns; every migration "
+              "completed, stock<->patched both ways; stock QEMU no worse than on the base")
+    return 1 if bad else 0
+
+
+def plot(out):
+    csv = os.path.join(out, "migrations.csv")
+    png = os.path.join(out, "migrations.png")
+    script = f"""
+set datafile separator ','
+set terminal pngcairo size 900,500 noenhanced
+set output '{png}'
+set logscale y
+set ylabel '|kvmclock step| + 1 (ns)'
+set xlabel 'migration'
+set key outside
+set title 'QEMU migrating a Linux guest inside the test VM'
+plot for [v in "stock patched-catch-up patched-freeze"] for [k in "series base"] \\
+  '{csv}' using (strcol(1) eq k && strcol(2) eq v ? $3 : 1/0):(abs($5) + 1) \\
+  with linespoints title v.' on '.k
+"""
+    try:
+        subprocess.run(["gnuplot"], input=script, text=True, check=True,
+                       capture_output=True)
+        print(f"plot: {os.path.relpath(png)}")
+    except (OSError, subprocess.CalledProcessError) as e:
+        print(f"WARNING: gnuplot failed ({e}); the CSV is still there")
+
+
+if __name__ == "__main__":
+    sys.exit(main())

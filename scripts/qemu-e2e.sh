@@ -1,0 +1,76 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# The real VMM: stock QEMU and QEMU with patches/qemu migrate a Linux guest
+# (L2) inside the test VM (L1 = the series kernel of BASE, and the unpatched
+# base for comparison), x86_64. Builds what is missing (make qemu, the L2
+# kernel from configs/x86_64.guest.config, tools/guest-clock.c as the L2's
+# /init, tools/qemu-mig.c as the driver in L1), runs scripts/e2e-l1.sh in
+# each test VM and prints one table; CSV and plot in build/$BASE/e2e/.
+#
+#   E2E_RUNS=N       migrations per variant (default 3)
+#   E2E_VARIANTS="a b"  only these variants of scripts/e2e-l1.sh (default: all)
+#   E2E_BASE_KERNEL=0  skip the run on the unpatched base kernel
+#   E2E_CHECK=1      also assert the bounds (make check): with patched
+#                    QEMU the guest's kvmclock steps by at most 1 ns at
+#                    every migration; every migration of every variant
+#                    completes, both ways between stock and patched QEMU;
+#                    stock QEMU's largest step on the series kernel is no
+#                    worse than on the base (E2E_STOCK_SLACK_NS, below)
+set -euo pipefail
+. "$(dirname "$0")/lib.sh"
+ARCH=x86_64
+arch_setup
+
+E2E_RUNS=${E2E_RUNS:-3}
+E2E_BASE_KERNEL=${E2E_BASE_KERNEL:-1}
+E2E_CHECK=${E2E_CHECK:-0}
+OUT=$BDIR/e2e
+FILES=$OUT/files
+mkdir -p "$OUT" "$LOGDIR"
+
+BASES=$BASE "$TOP/scripts/setup.sh"
+"$TOP/scripts/tree.sh" --if-missing
+"$TOP/scripts/qemu.sh" all
+"$TOP/scripts/build-kernel.sh"
+GUEST=1 "$TOP/scripts/build-kernel.sh"
+if [ "$E2E_BASE_KERNEL" = 1 ]; then
+	UNPATCHED=1 "$TOP/scripts/build-kernel.sh"
+fi
+
+# The programs: static, for the L2 (its /init) and for L1.
+rm -rf "$FILES" "$OUT/l2root"
+mkdir -p "$FILES" "$OUT/l2root/dev" "$OUT/l2root/proc" "$OUT/l2root/sys"
+gcc -O2 -static -Wall -Wextra -o "$OUT/l2root/init" "$TOP/tools/guest-clock.c" ||
+	die "tools/guest-clock.c does not build"
+gcc -O2 -static -Wall -Wextra -o "$FILES/qemu-mig" "$TOP/tools/qemu-mig.c" ||
+	die "tools/qemu-mig.c does not build"
+(cd "$OUT/l2root" && find . | cpio -o -H newc --quiet | gzip -1) >"$FILES/l2.cpio.gz"
+cp "$BDIR/guest-x86_64/arch/x86/boot/bzImage" "$FILES/bzImage"
+cp "$BUILD/qemu/bin/qemu-system-x86_64-stock" "$FILES/qemu-stock"
+cp "$BUILD/qemu/bin/qemu-system-x86_64-patched" "$FILES/qemu-patched"
+# Firmware: Debian's (the +ds source tarball has no prebuilt blobs).
+cp /usr/share/seabios/bios-microvm.bin /usr/share/qemu/linuxboot_dma.bin "$FILES/"
+
+# run_l1 NAME KERNEL: the variants in a test VM booted with KERNEL.
+run_l1() {
+	local name=$1 kernel=$2 dir=$OUT/vm-$1
+	say "QEMU end to end on the $name kernel ($E2E_RUNS migration(s) per variant)"
+	sed -e "s/^RUNS=.*/RUNS=$E2E_RUNS/" -e "s/^ONLY=.*/ONLY=\"${E2E_VARIANTS:-}\"/" \
+		"$TOP/scripts/e2e-l1.sh" >"$OUT/qemu-e2e"
+	chmod +x "$OUT/qemu-e2e"
+	TESTS= EXTRA="$OUT/qemu-e2e" EXTRA_TIMEOUT=$((600 + E2E_RUNS * 5 * 60)) VM_FILES=$FILES \
+		VM_DIR=$dir VM_KERNEL=$kernel VM_RERUN=0 \
+		"$TOP/scripts/vmtest.sh" >"$dir.out" 2>&1 || {
+		tail -n 40 "$dir.out"
+		return 1
+	}
+}
+
+rc=0
+run_l1 series "$KOBJ/$KIMAGE" || rc=1
+if [ "$E2E_BASE_KERNEL" = 1 ]; then
+	run_l1 base "$BDIR/unpatched/kernel-x86_64/$KIMAGE" || rc=1
+fi
+
+python3 "$TOP/scripts/e2e-report.py" "$OUT" "$E2E_CHECK" || rc=1
+exit "$rc"

@@ -9,15 +9,17 @@
  * the TSC, CLOCK_MONOTONIC and CLOCK_MONOTONIC_RAW, and reports any change
  * of the pvclock parameters as an "@@EV" line.
  *
- * Output goes through /dev/kmsg by default (printk reaches the serial
- * console by polling; a tty write would need the UART's TX interrupt).
- * Boot with "gcout=stdout" on the kernel command line to write to fd 1
- * instead.
+ * Output goes straight to the first UART (port 0x3f8, ioperm(), polled):
+ * neither a tty write (the UART's TX interrupt) nor printk (the console
+ * printer thread, which needs a wakeup) works when the guest's interrupts
+ * stop arriving, and a busy guest must still be heard. Boot with
+ * "gcout=kmsg" to write through /dev/kmsg, "gcout=stdout" for fd 1.
  *
  * Build: gcc -O2 -static -Wall -Wextra -o guest-clock guest-clock.c
  */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <sys/io.h>
 #include <fcntl.h>
 #include <setjmp.h>
 #include <signal.h>
@@ -53,6 +55,20 @@ _Static_assert(sizeof(struct pvclock_vcpu_time_info) == 32, "pvti size");
 
 static int out_fd = 1;
 static int out_kmsg;
+static int out_uart;
+
+#define UART_BASE	0x3f8
+#define UART_LSR	(UART_BASE + 5)
+#define UART_LSR_THRE	0x20
+
+static void uart_write(const char *p, size_t n)
+{
+	for (; n; n--, p++) {
+		while (!(inb(UART_LSR) & UART_LSR_THRE))
+			;
+		outb((unsigned char)*p, UART_BASE);
+	}
+}
 static int kmsg_fd = -1;
 
 /* ---------------------------------------------------------------- output */
@@ -90,6 +106,10 @@ static void out(const char *fmt, ...)
 	if (n > (int)sizeof(buf) - 2)
 		n = sizeof(buf) - 2;
 	buf[n++] = '\n';
+	if (out_uart) {
+		uart_write(buf, (size_t)n);
+		return;
+	}
 	write_all(out_fd, buf, (size_t)n);
 	if (out_kmsg)
 		sched_yield();	/* let the console printer thread run */
@@ -387,6 +407,10 @@ static void setup_output(void)
 {
 	const char *mode = getenv("gcout");
 
+	if ((!mode || !strcmp(mode, "uart")) && !ioperm(UART_BASE, 8, 1)) {
+		out_uart = 1;
+		return;
+	}
 	if (mode && !strcmp(mode, "stdout")) {
 		if (fcntl(1, F_GETFD) < 0) {
 			int fd = open("/dev/console", O_WRONLY | O_NOCTTY);

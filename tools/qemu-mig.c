@@ -78,17 +78,22 @@ static double now(void)
 	return t.tv_sec + t.tv_nsec / 1e9;
 }
 
+static void vlogm(const char *tag, const char *fmt, va_list ap)
+{
+	printf("qemu-mig[%7.2f]: %s", now() - t_start, tag);
+	vprintf(fmt, ap);
+	putchar('\n');
+	fflush(stdout);
+}
+
 __attribute__((format(printf, 1, 2)))
 static void logm(const char *fmt, ...)
 {
 	va_list ap;
 
-	printf("qemu-mig[%7.2f]: ", now() - t_start);
 	va_start(ap, fmt);
-	vprintf(fmt, ap);
+	vlogm("", fmt, ap);
 	va_end(ap);
-	putchar('\n');
-	fflush(stdout);
 }
 
 static void kill_children(void)
@@ -114,12 +119,9 @@ static void die(const char *fmt, ...)
 {
 	va_list ap;
 
-	printf("qemu-mig[%7.2f]: FAIL: ", now() - t_start);
 	va_start(ap, fmt);
-	vprintf(fmt, ap);
+	vlogm("FAIL: ", fmt, ap);
 	va_end(ap);
-	putchar('\n');
-	fflush(stdout);
 	kill_children();
 	exit(1);
 }

@@ -206,7 +206,8 @@ if [ "${QEMU_CHECK:-1}" = 1 ]; then
 	if "$TOP/scripts/qemu.sh" all >"$log" 2>&1; then
 		row - "QEMU: patches/qemu build" PASS "apply to qemu $(. "$TOP/qemu/qemu.pin"; echo "$QEMU_VERSION"); static x86_64, stock and patched"
 		props=$("$BUILD/qemu/bin/qemu-system-x86_64-patched" -device kvmclock,help 2>&1 || true)
-		if grep -q 'clock-migration=' <<<"$props" && grep -q 'x-clock-state=' <<<"$props"; then
+		if grep -q 'clock-migration=' <<<"$props" && grep -q 'x-clock-state=' <<<"$props" &&
+		   nm "$BUILD/qemu/bin/qemu-system-x86_64-patched" | grep -q ' T clockmig_restore$'; then
 			row - "QEMU: kvmclock properties" PASS "clock-migration, x-clock-state (patched); linked with clockmig"
 		else
 			row - "QEMU: kvmclock properties" FAIL "-device kvmclock,help: $(tr '\n' ' ' <<<"$props" | cut -c1-60)"
@@ -214,6 +215,7 @@ if [ "${QEMU_CHECK:-1}" = 1 ]; then
 	else
 		tail -n 20 "$log"
 		row - "QEMU: patches/qemu build" FAIL "see ${log#"$TOP"/}"
+		row - "QEMU: kvmclock properties" SKIP "no patched QEMU (its build failed)"
 	fi
 	log=$BUILD/logs/qemu-lint.out
 	if "$TOP/scripts/qemu.sh" lint >"$log" 2>&1; then

@@ -100,6 +100,9 @@ meson_env() {
 
 gitq() { git -C "$QSRC" "$@"; }
 
+# The queue's fingerprint: make qemu applies it again when it changed.
+queue_id() { cat "$QQUEUE"/[0-9]*.patch 2>/dev/null | sha256sum | cut -d' ' -f1; }
+
 do_tree() {
 	local name email
 	# The project's identity where git has one; the base commit and git am
@@ -143,6 +146,7 @@ do_tree() {
 			die "patches/qemu/$(basename "$p") does not apply, see $QLOG/am.log"
 		n=$((n + 1))
 	done
+	queue_id >"$QSRC/.git/harness-queue"
 	say "build/qemu/src: qemu $QEMU_VERSION + $n patch(es) of patches/qemu"
 }
 
@@ -280,6 +284,15 @@ tree) do_setup; do_tree ;;
 build) do_build ;;
 export) do_export ;;
 lint) do_lint ;;
-all) do_setup; [ -d "$QSRC/.git" ] && [ "${FORCE:-0}" != 1 ] || do_tree; do_build ;;
+all)
+	do_setup
+	# A missing tree, or one made from another queue (the guard in
+	# do_tree keeps unexported work unless FORCE=1).
+	if [ ! -d "$QSRC/.git" ] || [ "${FORCE:-0}" = 1 ] ||
+	   [ "$(cat "$QSRC/.git/harness-queue" 2>/dev/null)" != "$(queue_id)" ]; then
+		do_tree
+	fi
+	do_build
+	;;
 *) die "usage: qemu.sh setup|tree|build|export|lint|all" ;;
 esac

@@ -207,7 +207,7 @@ if [ "${QEMU_CHECK:-1}" = 1 ]; then
 		row - "QEMU: patches/qemu build" PASS "apply to qemu $(. "$TOP/qemu/qemu.pin"; echo "$QEMU_VERSION"); static x86_64, stock and patched"
 		props=$("$BUILD/qemu/bin/qemu-system-x86_64-patched" -device kvmclock,help 2>&1 || true)
 		if grep -q 'clock-migration=' <<<"$props" && grep -q 'x-clock-state=' <<<"$props" &&
-		   nm "$BUILD/qemu/bin/qemu-system-x86_64-patched" | grep -q ' T clockmig_restore$'; then
+		   nm "$BUILD/qemu/bin/qemu-system-x86_64-patched" | grep -c ' T clockmig_restore$' >/dev/null; then
 			row - "QEMU: kvmclock properties" PASS "clock-migration, x-clock-state (patched); linked with clockmig"
 		else
 			row - "QEMU: kvmclock properties" FAIL "-device kvmclock,help: $(tr '\n' ' ' <<<"$props" | cut -c1-60)"

@@ -123,7 +123,7 @@ warnings:
 qemu:
 	@$(VARS) $(S)/qemu.sh all
 
-## make qemu-e2e    stock and patched QEMU migrate a Linux guest inside the test VM (x86_64)
+## make qemu-e2e    stock and patched QEMU migrate a guest inside the test VM (x86_64; E2E_CHECK=1: bounds)
 qemu-e2e:
 	@$(VARS) $(S)/qemu-e2e.sh
 

@@ -17,11 +17,26 @@ import sys
 VARIANTS = ["stock", "patched-catch-up", "patched-freeze",
             "stock-to-patched", "patched-to-stock"]
 KERNELS = [("series", "series kernel"), ("base", "unpatched base")]
-# Stock QEMU restores kvmclock by value, so its step is the time between
-# KVM's samples around the restore: noise of the emulated machine. "No
-# worse on the series than on the base" allows this much on top of the
-# base's largest step.
-STOCK_SLACK_NS = int(os.environ.get("E2E_STOCK_SLACK_NS", "100000"))
+# Stock QEMU restores the TSC (MSR_IA32_TSC, in its full-state put) and
+# kvmclock (KVM_SET_CLOCK, at VM start) by value, at two different
+# instants: its step is the time between the two writes (and between the
+# two reads on the source), tens of milliseconds under this emulation,
+# varying by a factor of 2.3 between migrations on either kernel (27 to
+# 61 ms measured). A kernel that broke one of the two writes would step
+# the guest by the downtime instead (about a second here). "No worse on
+# the series than on the base": the series kernel's median step at most
+# STOCK_FACTOR times the base's largest, which catches that and not the
+# latency noise.
+STOCK_FACTOR = 3
+
+
+def guest_kind(log):
+    """'bare' (tools/guest-bare.c) or 'linux' (tools/guest-clock.c)."""
+    with open(log, errors="replace") as f:
+        for line in f:
+            if "@@GUEST bare" in line:
+                return "bare"
+    return "linux"
 
 
 def parse(log):
@@ -85,11 +100,20 @@ def main():
         print(f"ERROR: no serial log of the series kernel under {out}")
         return 1
 
+    bare = guest_kind(os.path.join(out, "vm-series", "serial.log")) == "bare"
     print()
-    print("=== A real VMM: QEMU migrates a Linux guest (L2) inside the test VM, x86_64 ===")
-    print("step: the guest's kvmclock at one TSC value, after the migration minus before")
-    print("(its own pvclock page, so exact); jump: how far the guest's CLOCK_MONOTONIC")
-    print("moved across the migration; downtime: source STOP to destination RESUME (QMP)")
+    if bare:
+        print("=== A real VMM: QEMU migrates a guest (L2: tools/guest-bare.c) inside the test VM, x86_64 ===")
+        print("step: the guest's kvmclock at one TSC value, after the migration minus before")
+        print("(its own pvclock page, so exact); jump: how far the guest's kvmclock moved")
+        print("across the migration (no Linux L2: its interrupts stop under the emulated")
+        print("nested SVM here, see the README); downtime: source STOP to destination")
+        print("RESUME (QMP), including the start of the destination QEMU")
+    else:
+        print("=== A real VMM: QEMU migrates a Linux guest (L2) inside the test VM, x86_64 ===")
+        print("step: the guest's kvmclock at one TSC value, after the migration minus before")
+        print("(its own pvclock page, so exact); jump: how far the guest's CLOCK_MONOTONIC")
+        print("moved across the migration; downtime: source STOP to destination RESUME (QMP)")
     print()
     hdr = ("kernel", "QEMU, policy", "migr.", "downtime ms (med)",
            "|step| ns max", "|step| ns med", "jump - downtime ms (med)", "jump ms (med)")
@@ -129,6 +153,8 @@ def main():
             for msg in runs[key].get(v, {}).get("klog", []):
                 if msg not in lines:
                     lines.append(msg)
+        if bare:
+            continue
         print(f"The L2 guest's kernel log about clocks ({kname}):")
         for msg in lines[:12] or ["(none)"]:
             print(f"  {msg}")
@@ -150,6 +176,10 @@ def main():
             bad.append(f"series kernel, {v}: {len(r['rows']) if r else 0} of {want} "
                        f"migration(s) completed ({r['status'] if r else 'not run'})")
             continue
+        for x in r["rows"]:
+            if x["events"] < 1:
+                bad.append(f"series kernel, {v}, migration {x['k']}: the guest reported "
+                           f"nothing after it")
         if v.startswith("patched-") and v != "patched-to-stock":
             for x in r["rows"]:
                 if abs(x["step_ns"]) > 1:
@@ -160,11 +190,13 @@ def main():
         if not b or b["status"] != "ok" or not b["rows"]:
             bad.append("base kernel, stock: the reference run did not complete")
         elif s.get("stock") and s["stock"]["rows"]:
-            ms = max(abs(x["step_ns"]) for x in s["stock"]["rows"])
+            ms = statistics.median(abs(x["step_ns"]) for x in s["stock"]["rows"])
             mb = max(abs(x["step_ns"]) for x in b["rows"])
-            if ms > mb + STOCK_SLACK_NS:
-                bad.append(f"stock QEMU: largest step {ms} ns on the series kernel, "
-                           f"{mb} ns on the base (allowed: base + {STOCK_SLACK_NS} ns)")
+            if ms > STOCK_FACTOR * mb:
+                bad.append(f"stock QEMU: median step {ms:.0f} ns on the series kernel, "
+                           f"largest {mb} ns on the base (allowed: {STOCK_FACTOR} times it)")
+    else:
+        bad.append("no run on the unpatched base kernel (E2E_BASE_KERNEL=0)")
     for b in bad:
         print(f"FAIL: {b}")
     if not bad:
@@ -184,7 +216,7 @@ set logscale y
 set ylabel '|kvmclock step| + 1 (ns)'
 set xlabel 'migration'
 set key outside
-set title 'QEMU migrating a Linux guest inside the test VM'
+set title 'QEMU migrating a guest inside the test VM'
 plot for [v in "stock patched-catch-up patched-freeze"] for [k in "series base"] \\
   '{csv}' using (strcol(1) eq k && strcol(2) eq v ? $3 : 1/0):(abs($5) + 1) \\
   with linespoints title v.' on '.k

@@ -7,6 +7,11 @@
 # /init, tools/qemu-mig.c as the driver in L1), runs scripts/e2e-l1.sh in
 # each test VM and prints one table; CSV and plot in build/$BASE/e2e/.
 #
+#   E2E_GUEST=bare   the L2 (default): tools/guest-bare.c, a 32-bit
+#                    multiboot guest that reads its kvmclock page with
+#                    interrupts off. E2E_GUEST=linux: the L2 kernel with
+#                    tools/guest-clock.c as /init, whose interrupts stop
+#                    under the emulated nested SVM here (see the README)
 #   E2E_RUNS=N       migrations per variant (default 3)
 #   E2E_VARIANTS="a b"  only these variants of scripts/e2e-l1.sh (default: all)
 #   E2E_BASE_KERNEL=0  skip the run on the unpatched base kernel
@@ -21,6 +26,7 @@ set -euo pipefail
 ARCH=x86_64
 arch_setup
 
+E2E_GUEST=${E2E_GUEST:-bare}
 E2E_RUNS=${E2E_RUNS:-3}
 E2E_BASE_KERNEL=${E2E_BASE_KERNEL:-1}
 E2E_CHECK=${E2E_CHECK:-0}
@@ -32,7 +38,11 @@ BASES=$BASE "$TOP/scripts/setup.sh"
 "$TOP/scripts/tree.sh" --if-missing
 "$TOP/scripts/qemu.sh" all
 "$TOP/scripts/build-kernel.sh"
-GUEST=1 "$TOP/scripts/build-kernel.sh"
+case $E2E_GUEST in
+bare) ;;
+linux) GUEST=1 "$TOP/scripts/build-kernel.sh" ;;
+*) die "E2E_GUEST=$E2E_GUEST: bare or linux" ;;
+esac
 if [ "$E2E_BASE_KERNEL" = 1 ]; then
 	UNPATCHED=1 "$TOP/scripts/build-kernel.sh"
 fi
@@ -44,18 +54,27 @@ gcc -O2 -static -Wall -Wextra -o "$OUT/l2root/init" "$TOP/tools/guest-clock.c" |
 	die "tools/guest-clock.c does not build"
 gcc -O2 -static -Wall -Wextra -o "$FILES/qemu-mig" "$TOP/tools/qemu-mig.c" ||
 	die "tools/qemu-mig.c does not build"
-(cd "$OUT/l2root" && find . | cpio -o -H newc --quiet | gzip -1) >"$FILES/l2.cpio.gz"
-cp "$BDIR/guest-x86_64/arch/x86/boot/bzImage" "$FILES/bzImage"
+if [ "$E2E_GUEST" = linux ]; then
+	(cd "$OUT/l2root" && find . | cpio -o -H newc --quiet | gzip -1) >"$FILES/l2.cpio.gz"
+	cp "$BDIR/guest-x86_64/arch/x86/boot/bzImage" "$FILES/bzImage"
+fi
+gcc -m32 -O2 -Wall -Wextra -ffreestanding -fno-pic -fno-stack-protector \
+	-fno-asynchronous-unwind-tables -nostdlib -no-pie -static \
+	-Wl,-T,"$TOP/tools/guest-bare.ld" -Wl,--build-id=none -Wl,--no-warn-rwx-segments \
+	-o "$FILES/guest-bare" "$TOP/tools/guest-bare.c" ||
+	die "tools/guest-bare.c does not build"
 cp "$BUILD/qemu/bin/qemu-system-x86_64-stock" "$FILES/qemu-stock"
 cp "$BUILD/qemu/bin/qemu-system-x86_64-patched" "$FILES/qemu-patched"
 # Firmware: Debian's (the +ds source tarball has no prebuilt blobs).
-cp /usr/share/seabios/bios-microvm.bin /usr/share/qemu/linuxboot_dma.bin "$FILES/"
+cp /usr/share/seabios/bios-microvm.bin /usr/share/qemu/linuxboot_dma.bin \
+	/usr/share/qemu/multiboot_dma.bin "$FILES/"
 
 # run_l1 NAME KERNEL: the variants in a test VM booted with KERNEL.
 run_l1() {
 	local name=$1 kernel=$2 dir=$OUT/vm-$1
 	say "QEMU end to end on the $name kernel ($E2E_RUNS migration(s) per variant)"
 	sed -e "s/^RUNS=.*/RUNS=$E2E_RUNS/" -e "s/^ONLY=.*/ONLY=\"${E2E_VARIANTS:-}\"/" \
+		-e "s/^GUEST=.*/GUEST=$E2E_GUEST/" \
 		"$TOP/scripts/e2e-l1.sh" >"$OUT/qemu-e2e"
 	chmod +x "$OUT/qemu-e2e"
 	TESTS= EXTRA="$OUT/qemu-e2e" EXTRA_TIMEOUT=$((600 + E2E_RUNS * 5 * 60)) VM_FILES=$FILES \

@@ -4,8 +4,11 @@
 # (default 7.3, the upstream base) for ARCH and show, from inside it, what
 # KVM offers a VMM for guest clocks, then the clockmig migration demo: one
 # table, and the per-migration figures as CSV and a plot under
-# build/$BASE/run-$ARCH/. A harness program that does not build against
-# BASE (the queue lacks the uAPI it needs) is left out, with a warning.
+# build/$BASE/run-$ARCH/; then, on x86_64, the real VMM: stock and patched
+# QEMU migrating a guest inside the test VM (scripts/qemu-e2e.sh, table,
+# CSV and plot under build/$BASE/e2e/). A harness program that does not
+# build against BASE (the queue lacks the uAPI it needs) is left out, with
+# a warning.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 arch_setup
@@ -64,3 +67,17 @@ echo
 echo "per-migration figures: ${out#"$TOP"/}/migrations.csv"
 [ -f "$out/migrations.png" ] && echo "plot:                  ${out#"$TOP"/}/migrations.png"
 echo "serial log:            ${VMDIR#"$TOP"/}/serial.log"
+
+# The headline: a real VMM. Stock and patched QEMU migrate a guest inside
+# the test VM, on the series kernel and on the unpatched base (x86_64;
+# RUN_QEMU=0 leaves it out).
+if [ "$ARCH" = x86_64 ] && [ "${RUN_QEMU:-1}" = 1 ]; then
+	log=$LOGDIR/qemu-e2e.out
+	say "the real VMM: building QEMU and running it in the test VM (log: ${log#"$TOP"/})"
+	if "$TOP/scripts/qemu-e2e.sh" >"$log" 2>&1; then
+		sed -n '/^=== A real VMM/,$p' "$log"
+	else
+		tail -n 40 "$log"
+		die "the QEMU end-to-end run failed (log: ${log#"$TOP"/})"
+	fi
+fi

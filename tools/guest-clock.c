@@ -34,21 +34,7 @@
 #include <time.h>
 #include <unistd.h>
 
-/* arch/x86/include/asm/pvclock-abi.h */
-struct pvclock_vcpu_time_info {
-	uint32_t version;
-	uint32_t pad0;
-	uint64_t tsc_timestamp;
-	uint64_t system_time;
-	uint32_t tsc_to_system_mul;
-	int8_t tsc_shift;
-	uint8_t flags;
-	uint8_t pad[2];
-} __attribute__((packed));
-
-_Static_assert(sizeof(struct pvclock_vcpu_time_info) == 32, "pvti size");
-
-#define PVCLOCK_TSC_STABLE_BIT 1
+#include "guest-pvclock.h"
 
 #define GAP_NS  50000000LL	/* 50 ms */
 #define HB_NS   2000000000LL	/* 2 s */
@@ -117,30 +103,6 @@ static void out(const char *fmt, ...)
 
 /* ---------------------------------------------------------- pvclock math */
 
-/*
- * Mirror of __pvclock_read_cycles()/pvclock_scale_delta() in
- * arch/x86/include/asm/pvclock.h: delta is an unsigned 64-bit
- * subtraction (a TSC below tsc_timestamp yields a huge delta, not a
- * negative one), the shift is applied to the u64, and the product with
- * the 32-bit multiplier is taken modulo 2^64 after ">> 32" (mulq; shrd).
- * The shift count is masked to 6 bits as the x86 shl/shr instructions do.
- */
-static uint64_t scale_delta(uint64_t delta, uint32_t mul, int shift)
-{
-	if (shift < 0)
-		delta >>= ((unsigned)-shift) & 63;
-	else
-		delta <<= ((unsigned)shift) & 63;
-	return (uint64_t)(((unsigned __int128)delta * mul) >> 32);
-}
-
-static uint64_t pvclock_read(const struct pvclock_vcpu_time_info *p, uint64_t tsc)
-{
-	uint64_t delta = tsc - p->tsc_timestamp;
-
-	return p->system_time + scale_delta(delta, p->tsc_to_system_mul, p->tsc_shift);
-}
-
 /* The kernel's own inline assembly, used as a cross-check. */
 static uint64_t scale_delta_asm(uint64_t delta, uint32_t mul, int shift)
 {
@@ -192,7 +154,7 @@ static int selftest(void)
 			.tsc_to_system_mul = v[i].mul,
 			.tsc_shift = v[i].shift,
 		};
-		uint64_t got = pvclock_read(&p, v[i].tsc);
+		uint64_t got = pvclock_at(&p, v[i].tsc);
 
 		if (got != v[i].want) {
 			out("@@SELFTEST FAIL vector %zu got=%llu want=%llu", i,
@@ -211,7 +173,7 @@ static int selftest(void)
 		s = (int)((x >> 40) % 65) - 32;
 		if (i & 1)
 			d >>= (x >> 50) & 63;
-		r = scale_delta(d, m, s);
+		r = pvclock_scale(d, m, s);
 		if (r != scale_delta_asm(d, m, s)) {
 			out("@@SELFTEST FAIL random d=%llu m=%u s=%d",
 			    (unsigned long long)d, m, s);
@@ -274,14 +236,6 @@ static void drain_kmsg(void)
 
 /* --------------------------------------------------------------- sampling */
 
-static inline uint64_t rdtsc_ordered(void)
-{
-	uint32_t lo, hi;
-
-	__asm__ volatile("lfence; rdtsc" : "=a"(lo), "=d"(hi) :: "memory");
-	return ((uint64_t)hi << 32) | lo;
-}
-
 static int64_t ts_ns(const struct timespec *t)
 {
 	return (int64_t)t->tv_sec * 1000000000LL + t->tv_nsec;
@@ -297,43 +251,17 @@ static volatile struct pvclock_vcpu_time_info *pvti;
 
 static void take_sample(struct sample *s)
 {
-	if (pvti) {
-		for (;;) {
-			uint32_t v1 = pvti->version, v2;
-
-			__asm__ volatile("lfence" ::: "memory");
-			s->pv.version = v1;
-			s->pv.pad0 = 0;
-			s->pv.tsc_timestamp = pvti->tsc_timestamp;
-			s->pv.system_time = pvti->system_time;
-			s->pv.tsc_to_system_mul = pvti->tsc_to_system_mul;
-			s->pv.tsc_shift = pvti->tsc_shift;
-			s->pv.flags = pvti->flags;
-			s->pv.pad[0] = s->pv.pad[1] = 0;
-			s->tsc = rdtsc_ordered();
-			__asm__ volatile("lfence" ::: "memory");
-			v2 = pvti->version;
-			if (!(v1 & 1) && v1 == v2)
-				break;
-		}
-	} else {
+	if (pvti)
+		s->tsc = pvclock_snapshot(pvti, &s->pv);
+	else
 		s->tsc = rdtsc_ordered();
-	}
+
 	struct timespec m, r;
 
 	clock_gettime(CLOCK_MONOTONIC, &m);
 	clock_gettime(CLOCK_MONOTONIC_RAW, &r);
 	s->mono = ts_ns(&m);
 	s->raw = ts_ns(&r);
-}
-
-static int pv_changed(const struct pvclock_vcpu_time_info *a,
-		      const struct pvclock_vcpu_time_info *b)
-{
-	return a->version != b->version || a->tsc_timestamp != b->tsc_timestamp ||
-	       a->system_time != b->system_time ||
-	       a->tsc_to_system_mul != b->tsc_to_system_mul ||
-	       a->tsc_shift != b->tsc_shift || a->flags != b->flags;
 }
 
 /* ------------------------------------------------------------ pvclock map */
@@ -493,11 +421,11 @@ int main(int argc, char **argv)
 		int printed = 0;
 
 		take_sample(&cur);
-		if (pvti && pv_changed(&cur.pv, &prev.pv)) {
-			int64_t step = (int64_t)(pvclock_read(&cur.pv, cur.tsc) -
-						 pvclock_read(&prev.pv, cur.tsc));
-			int64_t kgap = (int64_t)(pvclock_read(&cur.pv, cur.tsc) -
-						 pvclock_read(&prev.pv, prev.tsc));
+		if (pvti && pvclock_changed(&cur.pv, &prev.pv)) {
+			int64_t step = (int64_t)(pvclock_at(&cur.pv, cur.tsc) -
+						 pvclock_at(&prev.pv, cur.tsc));
+			int64_t kgap = (int64_t)(pvclock_at(&cur.pv, cur.tsc) -
+						 pvclock_at(&prev.pv, prev.tsc));
 
 			out("@@EV n=%llu version=%u step_ns=%lld mono_gap_ns=%lld "
 			    "raw_gap_ns=%lld kvmclock_gap_ns=%lld tsc_gap=%lld flags=0x%x",
@@ -530,7 +458,7 @@ int main(int argc, char **argv)
 			struct pvclock_vcpu_time_info keep = cur.pv;
 
 			take_sample(&prev);
-			if (pvti && pv_changed(&prev.pv, &keep))
+			if (pvti && pvclock_changed(&prev.pv, &keep))
 				prev = cur;	/* report it on the next round */
 		} else {
 			prev = cur;

@@ -21,12 +21,14 @@ KERNELS = [("series", "series kernel"), ("base", "unpatched base")]
 # kvmclock (KVM_SET_CLOCK, at VM start) by value, at two different
 # instants: its step is the time between the two writes (and between the
 # two reads on the source), tens of milliseconds under this emulation,
-# varying by a factor of 2.3 between migrations on either kernel (27 to
+# varying by a factor of 2.3 between migrations on either kernel (25 to
 # 61 ms measured). A kernel that broke one of the two writes would step
 # the guest by the downtime instead (about a second here). "No worse on
-# the series than on the base": the series kernel's median step at most
-# STOCK_FACTOR times the base's largest, which catches that and not the
-# latency noise.
+# the series than on the base" is therefore two bounds: at every
+# migration, a step below half that migration's downtime (a lost write,
+# even once); and a median step at most STOCK_FACTOR times the base's
+# median (the latency itself did not grow), which the noise (medians of
+# 25 to 49 ms on either kernel) does not reach.
 STOCK_FACTOR = 3
 
 
@@ -68,12 +70,13 @@ def parse(log):
                 if line.startswith("policy,") or not line.strip():
                     continue
                 p = line.split(",")
-                if len(p) >= 7:
+                if len(p) >= 9:
                     try:
                         res[csv]["rows"].append({
                             "k": int(p[1]), "downtime_ns": int(p[2]),
                             "step_ns": int(p[3]), "mono_gap_ns": int(p[4]),
-                            "kvmclock_gap_ns": int(p[5]), "events": int(p[6])})
+                            "kvmclock_gap_ns": int(p[5]), "events": int(p[6]),
+                            "ok": int(p[7]), "gap": int(p[8])})
                     except ValueError:
                         pass
                 continue
@@ -118,7 +121,7 @@ def main():
     hdr = ("kernel", "QEMU, policy", "migr.", "downtime ms (med)",
            "|step| ns max", "|step| ns med", "jump - downtime ms (med)", "jump ms (med)")
     rows = []
-    csv = ["kernel,variant,migration,downtime_ns,step_ns,mono_gap_ns,kvmclock_gap_ns,events"]
+    csv = ["kernel,variant,migration,downtime_ns,step_ns,mono_gap_ns,kvmclock_gap_ns,events,ok,gap"]
     for key, kname in KERNELS:
         if key not in runs:
             continue
@@ -129,7 +132,8 @@ def main():
             rr = r["rows"]
             for x in rr:
                 csv.append(f"{key},{v},{x['k']},{x['downtime_ns']},{x['step_ns']},"
-                           f"{x['mono_gap_ns']},{x['kvmclock_gap_ns']},{x['events']}")
+                           f"{x['mono_gap_ns']},{x['kvmclock_gap_ns']},{x['events']},"
+                           f"{x['ok']},{x['gap']}")
             if not rr:
                 rows.append((kname, v, f"0 ({r['status']})", "-", "-", "-", "-", "-"))
                 continue
@@ -177,31 +181,50 @@ def main():
                        f"migration(s) completed ({r['status'] if r else 'not run'})")
             continue
         for x in r["rows"]:
-            if x["events"] < 1:
-                bad.append(f"series kernel, {v}, migration {x['k']}: the guest reported "
-                           f"nothing after it")
+            if not x["ok"]:
+                bad.append(f"series kernel, {v}, migration {x['k']}: no report from the "
+                           f"guest after it")
         if v.startswith("patched-") and v != "patched-to-stock":
             for x in r["rows"]:
-                if abs(x["step_ns"]) > 1:
-                    bad.append(f"series kernel, {v}, migration {x['k']}: kvmclock stepped "
-                               f"{x['step_ns']} ns (bound: 1 ns)")
+                where = f"series kernel, {v}, migration {x['k']}"
+                if x["gap"]:
+                    # Only a gap: the page was not rewritten, no step measured.
+                    bad.append(f"{where}: the guest's kvmclock page was not updated")
+                elif abs(x["step_ns"]) > 1:
+                    bad.append(f"{where}: kvmclock stepped {x['step_ns']} ns (bound: 1 ns)")
+                # The policy: catch-up moves the guest's clock by the
+                # downtime (about a second here), freeze by the few tens
+                # of ms around the stop and the start.
+                half = x["downtime_ns"] // 2
+                if v == "patched-catch-up" and x["mono_gap_ns"] <= half:
+                    bad.append(f"{where}: catch-up, but the clock moved "
+                               f"{x['mono_gap_ns']} ns over {x['downtime_ns']} ns of downtime")
+                if v == "patched-freeze" and x["mono_gap_ns"] >= half:
+                    bad.append(f"{where}: freeze, but the clock moved "
+                               f"{x['mono_gap_ns']} ns over {x['downtime_ns']} ns of downtime")
     if "base" in runs:
         b = runs["base"].get("stock")
         if not b or b["status"] != "ok" or not b["rows"]:
             bad.append("base kernel, stock: the reference run did not complete")
         elif s.get("stock") and s["stock"]["rows"]:
+            for x in s["stock"]["rows"]:
+                if abs(x["step_ns"]) >= x["downtime_ns"] // 2:
+                    bad.append(f"stock QEMU, series kernel, migration {x['k']}: step "
+                               f"{x['step_ns']} ns, at least half the downtime "
+                               f"({x['downtime_ns']} ns)")
             ms = statistics.median(abs(x["step_ns"]) for x in s["stock"]["rows"])
-            mb = max(abs(x["step_ns"]) for x in b["rows"])
+            mb = statistics.median(abs(x["step_ns"]) for x in b["rows"])
             if ms > STOCK_FACTOR * mb:
                 bad.append(f"stock QEMU: median step {ms:.0f} ns on the series kernel, "
-                           f"largest {mb} ns on the base (allowed: {STOCK_FACTOR} times it)")
+                           f"{mb:.0f} ns on the base (allowed: {STOCK_FACTOR} times it)")
     else:
         bad.append("no run on the unpatched base kernel (E2E_BASE_KERNEL=0)")
     for b in bad:
         print(f"FAIL: {b}")
     if not bad:
-        print("PASS: patched QEMU: every kvmclock step at most 1 ns; every migration "
-              "completed, stock<->patched both ways; stock QEMU no worse than on the base")
+        print("PASS: patched QEMU: every kvmclock step at most 1 ns, each policy's clock "
+              "jump; every migration completed, stock<->patched both ways; stock QEMU: "
+              f"every step under half the downtime, median within {STOCK_FACTOR} times the base's")
     return 1 if bad else 0
 
 

@@ -16,8 +16,8 @@
  * so its "mono_gap_ns" is kvmclock's gap.
  *
  * Build: gcc -m32 -O2 -ffreestanding -fno-pic -fno-stack-protector
- *        -nostdlib -no-pie -static -Wl,-T,guest-bare.ld -Wl,--build-id=none
- *        -o guest-bare guest-bare.c
+ *        -mgeneral-regs-only -nostdlib -no-pie -static -Wl,-T,guest-bare.ld
+ *        -Wl,--build-id=none -o guest-bare guest-bare.c
  */
 #include <stdint.h>
 
@@ -35,6 +35,7 @@ __asm__(".section .multiboot, \"a\"\n"
 	".globl _start\n"
 	"_start:\n"
 	"	cli\n"
+	"	cld\n"
 	"	mov $stack_top, %esp\n"
 	"	call guest_main\n"
 	"1:	hlt\n"
@@ -151,8 +152,9 @@ static int kvmclock_available(uint32_t *features)
 	uint32_t a, b, c, d;
 
 	cpuid(KVM_CPUID_SIGNATURE, &a, &b, &c, &d);
-	/* "KVMKVMKVM\0\0\0" */
-	if (b != 0x4b4d564b || c != 0x564b4d56 || d != 0x4d)
+	/* "KVMKVMKVM\0\0\0", and the features leaf */
+	if (b != 0x4b4d564b || c != 0x564b4d56 || d != 0x4d ||
+	    a < KVM_CPUID_FEATURES)
 		return 0;
 	cpuid(KVM_CPUID_FEATURES, &a, &b, &c, &d);
 	*features = a;

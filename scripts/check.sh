@@ -281,6 +281,18 @@ if [ "$failed" -ne 0 ]; then
 	echo "Failed:"
 	awk -F'\t' '$3 == "FAIL" { name = ($1 == "-" ? "" : $1 " ") $2
 		printf "  %s: %s\n", name, $5 }' "$results"
+	# The first kernel report behind each "kernel:" failure, from its
+	# test VM's serial log: a CI log keeps only its tail, and the next
+	# boot's log replaces this one.
+	pat=$(python3 -c 'import sys; sys.path.insert(0, sys.argv[1]); import vmlog
+print(vmlog.KERNEL_REPORTS.pattern)' "$TOP/scripts")
+	awk -F'\t' '$3 == "FAIL" && $5 ~ /^kernel: / { split($2, a, ":"); print $1 "\t" a[1] }' \
+		"$results" | sort -u | while IFS=$'\t' read -r b a; do
+		log=$BUILD/$b/vm-$a/serial.log
+		[ -f "$log" ] || continue
+		echo "Kernel report, $b $a (${log#"$TOP"/}):"
+		grep -a -m1 -A30 -E "$pat" "$log" | sed -e 's/\r$//' -e 's/^/  /' || true
+	done
 fi
 echo
 figures=$(count "" FIGURE)

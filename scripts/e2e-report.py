@@ -238,6 +238,7 @@ set output '{png}'
 set logscale y
 set ylabel '|kvmclock step| + 1 (ns)'
 set xlabel 'migration'
+set xtics 1
 set key outside
 set title 'QEMU migrating a guest inside the test VM'
 plot for [v in "stock patched-catch-up patched-freeze"] for [k in "series base"] \\

@@ -9,17 +9,20 @@
 #                    applied), committed and tagged 'base', plus
 #                    patches/qemu/*.patch as commits (FORCE=1 to discard
 #                    work in an existing tree)
-#   qemu.sh build    static x86_64 QEMU, KVM only, microvm: stock (tag
-#                    'base', a worktree in build/qemu/stock/src) in
-#                    build/qemu/stock/build-x86_64, patched (HEAD of
-#                    build/qemu/src, linked with clockmig/) in
-#                    build/qemu/build-x86_64; binaries in build/qemu/bin/
+#   qemu.sh build    static QEMU for each arch of QEMU_ARCHES (default
+#                    x86_64), KVM only: stock (tag 'base', a worktree in
+#                    build/qemu/stock/src) in build/qemu/stock/build-ARCH,
+#                    patched (HEAD of build/qemu/src, linked with clockmig/)
+#                    in build/qemu/build-ARCH; binaries in build/qemu/bin/.
+#                    x86_64: the microvm machine. aarch64 (cross-built,
+#                    arm64 libraries unpacked into build/qemu/sysroot-aarch64):
+#                    the virt machine
 #   qemu.sh export   write base..HEAD of build/qemu/src into patches/qemu/
 #   qemu.sh lint     QEMU's scripts/checkpatch.pl on every patch of the queue
 #
 # The binaries are statically linked so that they run inside the test VM's
-# initramfs. Only the x86_64 system emulator is built (KVM accelerator,
-# the microvm machine and the devices it selects).
+# initramfs: the system emulators of QEMU_ARCHES, KVM accelerator only,
+# one machine each and the devices it selects.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
@@ -31,10 +34,23 @@ QQUEUE=$TOP/patches/qemu
 QLOG=$QBUILD/logs
 DL=$BUILD/dl
 MESON_DIR=$QBUILD/meson
+QEMU_ARCHES=${QEMU_ARCHES:-x86_64}
+SYSROOT_A64=$QBUILD/sysroot-aarch64
+XBIN=$QBUILD/xbin
 mkdir -p "$QBUILD" "$QLOG" "$DL"
+for a in $QEMU_ARCHES; do
+	case $a in x86_64 | aarch64) ;; *) die "QEMU_ARCHES: x86_64 and/or aarch64, not $a" ;; esac
+done
+want_arch() { [[ " $QEMU_ARCHES " == *" $1 "* ]]; }
 
 PACKAGES=(ninja-build pkg-config libglib2.0-dev libpcre2-dev libffi-dev zlib1g-dev
 	libfdt-dev python3-venv python3-setuptools dpkg-dev seabios qemu-system-data)
+! want_arch aarch64 || PACKAGES+=(gcc-aarch64-linux-gnu libc6-dev-arm64-cross)
+# The arm64 libraries a static qemu-system-aarch64 links, unpacked into a
+# private sysroot rather than installed: libfdt-dev is not Multi-Arch.
+A64_DEBS=(libglib2.0-dev libglib2.0-0 libpcre2-dev libpcre2-8-0 libffi-dev libffi8
+	zlib1g-dev zlib1g libfdt-dev libfdt1 libmount-dev libblkid-dev libselinux1-dev
+	libsepol-dev)
 
 mirror_url() {
 	local m=${DEBIAN_MIRROR:-}
@@ -91,6 +107,39 @@ do_setup() {
 		rm -rf "$MESON_DIR"
 		dpkg-deb -x "$aptdir"/meson_*.deb "$MESON_DIR"
 	fi
+	! want_arch aarch64 || setup_sysroot_a64
+}
+
+# The arm64 sysroot for cross-building, and a pkg-config that looks there.
+setup_sysroot_a64() {
+	local d=$DL/arm64-debs id
+	id=$(printf '%s:arm64\n' "${A64_DEBS[@]}" | sha256sum | cut -d' ' -f1)
+	if [ "$(cat "$SYSROOT_A64/.harness-debs" 2>/dev/null)" != "$id" ]; then
+		if ! dpkg --print-foreign-architectures | grep -qx arm64; then
+			dpkg --add-architecture arm64
+			apt-get update -q >"$QLOG/apt-update-arm64.log" 2>&1 ||
+				die "apt-get update (arm64) failed, see $QLOG/apt-update-arm64.log"
+		fi
+		say "downloading the arm64 libraries for qemu-system-aarch64"
+		rm -rf "$d" "$SYSROOT_A64"
+		mkdir -p "$d" "$SYSROOT_A64"
+		# apt's sandbox user cannot write into build/: download as root.
+		(cd "$d" && apt-get -q -o APT::Sandbox::User=root download \
+			"${A64_DEBS[@]/%/:arm64}") >"$QLOG/arm64-debs.log" 2>&1 ||
+			die "could not download the arm64 libraries, see $QLOG/arm64-debs.log"
+		for f in "$d"/*.deb; do
+			dpkg-deb -x "$f" "$SYSROOT_A64"
+		done
+		echo "$id" >"$SYSROOT_A64/.harness-debs"
+	fi
+	mkdir -p "$XBIN"
+	cat >"$XBIN/aarch64-linux-gnu-pkg-config" <<-EOF
+	#!/bin/sh
+	PKG_CONFIG_SYSROOT_DIR=$SYSROOT_A64 \\
+	PKG_CONFIG_LIBDIR=$SYSROOT_A64/usr/lib/aarch64-linux-gnu/pkgconfig:$SYSROOT_A64/usr/share/pkgconfig \\
+		exec pkg-config "\$@"
+	EOF
+	chmod +x "$XBIN/aarch64-linux-gnu-pkg-config"
 }
 
 meson_env() {
@@ -151,58 +200,96 @@ do_tree() {
 }
 
 # The clockmig library, static, for the patched QEMU (pkg-config 'clockmig').
+# aarch64: built with the cross compiler and installed into the sysroot
+# (/usr), since the pkg-config wrapper prefixes every path with it.
 build_clockmig() {
-	local out=$QBUILD/clockmig-x86_64 f
+	local arch=$1 out=$QBUILD/clockmig-$1 cc=gcc prefix f
+	prefix=$out
+	if [ "$arch" = aarch64 ]; then
+		cc=aarch64-linux-gnu-gcc
+		prefix=/usr
+	fi
 	rm -rf "$out"
 	mkdir -p "$out/obj" "$out/include" "$out/lib/pkgconfig"
 	for f in "$TOP"/clockmig/*.c; do
-		gcc -O2 -g -Wall -Wextra -fPIE -I"$TOP/clockmig" -c "$f" \
+		$cc -O2 -g -Wall -Wextra -Werror -fPIE -I"$TOP/clockmig" -c "$f" \
 			-o "$out/obj/$(basename "$f" .c).o"
 	done
 	ar rcs "$out/lib/libclockmig.a" "$out"/obj/*.o
 	cp "$TOP/clockmig/clockmig.h" "$out/include/"
 	cat >"$out/lib/pkgconfig/clockmig.pc" <<-EOF
-	prefix=$out
+	prefix=$prefix
 	Name: clockmig
 	Description: KVM guest clock migration (clockmig/ of the KVM clock migration series)
 	Version: $(sed -n 's/^#define CLOCKMIG_WIRE_VERSION[[:space:]]*//p' "$TOP/clockmig/clockmig.h")
 	Libs: -L\${prefix}/lib -lclockmig
 	Cflags: -I\${prefix}/include
 	EOF
+	if [ "$arch" = aarch64 ]; then
+		sed -i 's|^Libs: .*|Libs: -L${prefix}/lib/aarch64-linux-gnu -lclockmig|' \
+			"$out/lib/pkgconfig/clockmig.pc"
+		cp "$out/lib/libclockmig.a" "$SYSROOT_A64/usr/lib/aarch64-linux-gnu/"
+		cp "$out/include/clockmig.h" "$SYSROOT_A64/usr/include/"
+		cp "$out/lib/pkgconfig/clockmig.pc" "$SYSROOT_A64/usr/lib/aarch64-linux-gnu/pkgconfig/"
+	fi
 }
 
-# build_one NAME TOP EXTRA-CONFIGURE-ARGS...: the source in TOP/src, the
-# build in TOP/build-x86_64. Both builds see the same relative paths
-# (../src), so that ccache serves the patched build every object the
-# patches do not change (CCACHE_BASEDIR=TOP, the directory not hashed).
+# build_one NAME ARCH TOP EXTRA-CONFIGURE-ARGS...: the source in TOP/src,
+# the build in TOP/build-ARCH. Both builds of an arch see the same
+# relative paths (../src), so that ccache serves the patched build every
+# object the patches do not change (CCACHE_BASEDIR=TOP, the directory not
+# hashed).
 build_one() {
-	local name=$1 top=$2 src=$2/src out=$2/build-x86_64 log=$QLOG/build-$1.log id
-	shift 2
-	local args=(--target-list=x86_64-softmmu --static --without-default-features
-		--without-default-devices --with-devices-x86_64=clockmig
-		--enable-kvm --disable-tcg --disable-download --disable-docs
-		--disable-install-blobs --enable-fdt=system --audio-drv-list=
-		--cc="ccache gcc" --host-cc="ccache gcc" "$@")
-	echo 'CONFIG_MICROVM=y' >"$src/configs/devices/x86_64-softmmu/clockmig.mak"
-	id=$(printf '%s\n' "${args[@]}" "$(git -C "$src" rev-parse HEAD)" | sha256sum | cut -d' ' -f1)
+	local name=$1 arch=$2 top=$3 src=$3/src out=$3/build-$2 log=$QLOG/build-$1-$2.log id
+	shift 3
+	local args=(--static --without-default-features --without-default-devices
+		"--with-devices-$arch=clockmig" --enable-kvm --disable-tcg --disable-download
+		--disable-docs --disable-install-blobs --enable-fdt=system --audio-drv-list=
+		--host-cc="ccache gcc" "$@")
+	local devs=$src/configs/devices/$arch-softmmu/clockmig.mak
+	case $arch in
+	x86_64)
+		args+=(--target-list=x86_64-softmmu --cc="ccache gcc")
+		echo 'CONFIG_MICROVM=y' >"$devs"
+		;;
+	aarch64)
+		# The cross compiler ignores LIBRARY_PATH: -B makes meson's
+		# find_library() see the sysroot's libfdt.a.
+		args+=(--target-list=aarch64-softmmu --cross-prefix=aarch64-linux-gnu-
+			--cc="ccache aarch64-linux-gnu-gcc -B$SYSROOT_A64/usr/lib/aarch64-linux-gnu/"
+			--extra-cflags="-I$SYSROOT_A64/usr/include -I$SYSROOT_A64/usr/include/aarch64-linux-gnu"
+			--extra-ldflags="-L$SYSROOT_A64/usr/lib/aarch64-linux-gnu")
+		# hw/arm/Kconfig: ARM_VIRT selects ACPI_CXL, whose code needs
+		# CXL (which depends on PXB), the CXL type 3 device and the PCIe
+		# root port cxl-rp derives from; a --without-default-devices
+		# build has none of them otherwise and fails to link or start.
+		printf '%s\n' CONFIG_ARM_VIRT=y CONFIG_PXB=y CONFIG_CXL=y \
+			CONFIG_CXL_MEM_DEVICE=y CONFIG_PCIE_PORT=y >"$devs"
+		;;
+	esac
+	id=$(printf '%s\n' "${args[@]}" "$(git -C "$src" rev-parse HEAD)" "$(cat "$devs")" |
+		sha256sum | cut -d' ' -f1)
 	if [ ! -f "$out/build.ninja" ] || [ "$(cat "$out/.harness-config" 2>/dev/null)" != "$id" ]; then
 		rm -rf "$out"
 		mkdir -p "$out"
-		say "configuring $name QEMU (log: ${log#"$TOP"/})"
+		say "configuring $name QEMU for $arch (log: ${log#"$TOP"/})"
 		(cd "$out" && CCACHE_BASEDIR=$top CCACHE_NOHASHDIR=1 ../src/configure "${args[@]}") >"$log" 2>&1 ||
-			die "configure of $name QEMU failed, see $log"
+			die "configure of $name QEMU ($arch) failed, see $log"
 		echo "$id" >"$out/.harness-config"
 	fi
-	say "building $name QEMU"
-	CCACHE_BASEDIR=$top CCACHE_NOHASHDIR=1 ninja -C "$out" -j"$(nproc)" qemu-system-x86_64 >>"$log" 2>&1 ||
-		die "build of $name QEMU failed, see $log"
+	say "building $name QEMU for $arch"
+	CCACHE_BASEDIR=$top CCACHE_NOHASHDIR=1 ninja -C "$out" -j"$(nproc)" "qemu-system-$arch" >>"$log" 2>&1 ||
+		die "build of $name QEMU ($arch) failed, see $log"
+	file -L "$out/qemu-system-$arch" | grep -q -E 'statically linked|static-pie linked' ||
+		die "$out/qemu-system-$arch is not statically linked"
 	mkdir -p "$QBUILD/bin"
-	cp "$out/qemu-system-x86_64" "$QBUILD/bin/qemu-system-x86_64-$name"
+	cp "$out/qemu-system-$arch" "$QBUILD/bin/qemu-system-$arch-$name"
 }
 
 do_build() {
 	[ -d "$QSRC/.git" ] || die "no QEMU tree: run 'make qemu' (or scripts/qemu.sh tree)"
 	meson_env
+	! want_arch aarch64 || export PATH=$XBIN:$PATH
 	# Stock QEMU: a worktree of the tree at 'base'.
 	if [ ! -e "$QBUILD/stock/src/.git" ]; then
 		rm -rf "$QBUILD/stock/src"
@@ -212,17 +299,17 @@ do_build() {
 	else
 		git -C "$QBUILD/stock/src" checkout -q -f --detach base
 	fi
-	build_one stock "$QBUILD/stock"
-	[ "${QEMU_STOCK_ONLY:-0}" = 0 ] || return 0
-	build_clockmig
-	PKG_CONFIG_PATH=$QBUILD/clockmig-x86_64/lib/pkgconfig \
-		build_one patched "$QBUILD" --enable-clockmig
-	local f
-	for f in stock patched; do
-		file -L "$QBUILD/bin/qemu-system-x86_64-$f" | grep -q -E 'statically linked|static-pie linked' ||
-			die "$QBUILD/bin/qemu-system-x86_64-$f is not statically linked"
+	local arch
+	for arch in $QEMU_ARCHES; do
+		build_one stock "$arch" "$QBUILD/stock"
 	done
-	say "QEMU binaries: build/qemu/bin/qemu-system-x86_64-{stock,patched}"
+	[ "${QEMU_STOCK_ONLY:-0}" = 0 ] || return 0
+	for arch in $QEMU_ARCHES; do
+		build_clockmig "$arch"
+		PKG_CONFIG_PATH=$QBUILD/clockmig-$arch/lib/pkgconfig \
+			build_one patched "$arch" "$QBUILD" --enable-clockmig
+	done
+	say "QEMU binaries: $(cd "$QBUILD/bin" && ls qemu-system-* | tr '\n' ' ')(build/qemu/bin)"
 }
 
 do_export() {

@@ -36,7 +36,7 @@ VARS := BASE=$(BASE) ARCH=$(ARCH) $(call pass,TESTS EXTRA EXTRA_TIMEOUT SHOW_OUT
 	FORCE JOBS BUILD CLOCKSOURCE_TIMEOUT USE_INSTALLED DEBIAN_MIRROR DEBIAN_SECURITY_MIRROR \
 	UNPATCHED REGRESS_TIMEOUT REGRESS_RERUNS REGRESS_LIST DEBUG DEBUG_TIMEOUT_FACTOR \
 	BENCH_BASES BENCH_ROUNDS BENCH_ICOUNT BENCH_TRACE E2E_RUNS E2E_VARIANTS E2E_BASE_KERNEL E2E_CHECK \
-	E2E_GUEST QEMU_CHECK RUN_QEMU)
+	E2E_GUEST QEMU_CHECK QEMU_ARCHES RUN_QEMU)
 
 .PHONY: help run check setup tree export lint kernel selftests vmtest unit build-each warnings \
 	regress bench check-debug docs clean qemu qemu-tree qemu-export qemu-lint qemu-e2e
@@ -124,7 +124,7 @@ warnings:
 qemu:
 	@$(VARS) $(S)/qemu.sh all
 
-## make qemu-e2e    stock and patched QEMU migrate a guest inside the test VM (x86_64; E2E_CHECK=1: bounds)
+## make qemu-e2e    stock and patched QEMU migrate a guest inside the test VM (ARCH=x86_64 or arm64; E2E_CHECK=1: bounds)
 qemu-e2e:
 	@$(VARS) $(S)/qemu-e2e.sh
 

@@ -217,7 +217,7 @@ if [ "${QEMU_CHECK:-1}" = 1 ]; then
 		log=$BUILD/logs/qemu-e2e.out
 		if [[ " $BASES " != *" 7.3 "* || " $ARCHES " != *" x86_64 "* ]]; then
 			row - "QEMU: end to end (x86_64)" SKIP "needs base 7.3 and x86_64 in BASES and ARCHES"
-		elif BASE=7.3 E2E_CHECK=1 E2E_RUNS=3 E2E_BASE_KERNEL=1 E2E_VARIANTS= E2E_GUEST=bare \
+		elif BASE=7.3 ARCH=x86_64 E2E_CHECK=1 E2E_RUNS=3 E2E_BASE_KERNEL=1 E2E_VARIANTS= E2E_GUEST=bare \
 		     "$TOP/scripts/qemu-e2e.sh" >"$log" 2>&1; then
 			sed -n '/^=== A real VMM/,/^CSV:/p' "$log"
 			row - "QEMU: end to end (x86_64)" PASS "patched: kvmclock step <= 1 ns, both policies; stock<->patched both ways; stock no worse than base"

@@ -5,7 +5,8 @@
 # -incoming on this same L1) several times, with stock QEMU and with the
 # patches of patches/qemu under both clock policies, and between the two
 # QEMUs in both directions. /e2e holds the QEMU binaries, the firmware,
-# the L2 kernel and its initramfs (whose /init is tools/guest-clock.c).
+# the L2 kernel and its initramfs (whose /init is tools/guest-clock.c), or
+# the bare guests (tools/guest-bare.c, tools/guest-bare-arm64.c).
 #
 # Under the emulated SVM of this test environment (QEMU TCG) the L2's
 # interrupts are not reliable (README, "QEMU: the end-to-end test"). The
@@ -19,17 +20,38 @@ E=/e2e
 RUNS=3
 # Only these variants (names below, space-separated; empty: all of them).
 ONLY=
-# The L2: bare or linux.
+# The L2: bare or linux (x86_64 only).
 GUEST=bare
-# The VM's arguments, after the variant's own (which end with "--").
-VM="-M microvm,acpi=off,rtc=off,pit=off,pic=off -accel kvm -smp 1 -L $E -bios bios-microvm.bin"
-if [ "$GUEST" = linux ]; then
-	ARGS="$VM -cpu qemu64,+tsc-deadline,+x2apic -m 256M -kernel $E/bzImage -initrd $E/l2.cpio.gz"
-	APPEND="console=ttyS0 clocksource=kvm-clock highres=off nohz=off"
-else
-	ARGS="$VM -cpu qemu64 -m 16M -kernel $E/guest-bare"
+# x86_64 or aarch64
+ARCH=x86_64
+if [ "$ARCH" = aarch64 ]; then
+	# tools/guest-bare-arm64.c. qemu-system-aarch64 takes 20 to 40 s to
+	# start in this emulated L1: wait longer for it.
+	ARGS="-M virt,gic-version=3 -cpu host -smp 1 -m 64M -kernel $E/guest-bare-arm64"
 	APPEND=
+	SLOW="--slow 4"
+else
+	VM="-M microvm,acpi=off,rtc=off,pit=off,pic=off -accel kvm -smp 1 -L $E -bios bios-microvm.bin"
+	if [ "$GUEST" = linux ]; then
+		ARGS="$VM -cpu qemu64,+tsc-deadline,+x2apic -m 256M -kernel $E/bzImage -initrd $E/l2.cpio.gz"
+		APPEND="console=ttyS0 clocksource=kvm-clock highres=off nohz=off"
+	else
+		ARGS="$VM -cpu qemu64 -m 16M -kernel $E/guest-bare"
+		APPEND=
+	fi
+	SLOW=
 fi
+
+# clock_args [POLICY]: QEMU's arguments for the clock state with POLICY
+# (patched QEMU), or none (stock behaviour). On arm64 they are properties
+# of the KVM accelerator, whose -accel option they are.
+clock_args() {
+	if [ "$ARCH" = aarch64 ]; then
+		echo "-accel kvm${1:+,x-clock-state=on,clock-migration=$1}"
+	elif [ -n "${1:-}" ]; then
+		echo "-global kvmclock.x-clock-state=on -global kvmclock.clock-migration=$1"
+	fi
+}
 rc=0
 
 variant() {
@@ -41,7 +63,7 @@ variant() {
 	esac
 	echo "@@VARIANT $name"
 	# shellcheck disable=SC2086
-	if "$E/qemu-mig" --out "/tmp/$name.csv" "$@" $ARGS ${APPEND:+-append "$APPEND"}; then
+	if "$E/qemu-mig" $SLOW --out "/tmp/$name.csv" "$@" $ARGS ${APPEND:+-append "$APPEND"}; then
 		echo "@@VARIANT-END $name ok"
 	else
 		echo "@@VARIANT-END $name failed"
@@ -52,16 +74,21 @@ variant() {
 	echo "@@CSV-END"
 }
 
-variant stock --qemu "$E/qemu-stock" --policy stock --runs "$RUNS" --
+# shellcheck disable=SC2046
+variant stock --qemu "$E/qemu-stock" --policy stock --runs "$RUNS" -- $(clock_args)
+# shellcheck disable=SC2046
 variant patched-catch-up --qemu "$E/qemu-patched" --policy catch-up --runs "$RUNS" -- \
-	-global kvmclock.x-clock-state=on -global kvmclock.clock-migration=catch-up
+	$(clock_args catch-up)
+# shellcheck disable=SC2046
 variant patched-freeze --qemu "$E/qemu-patched" --policy freeze --runs "$RUNS" -- \
-	-global kvmclock.x-clock-state=on -global kvmclock.clock-migration=freeze
+	$(clock_args freeze)
 # The stream both ways: stock to patched (no new subsection: the patched
 # destination restores as stock QEMU does), patched to stock (the source
 # sends the new subsection only with x-clock-state=on, which is opt-in).
+# shellcheck disable=SC2046
 variant stock-to-patched --qemu "$E/qemu-stock" --qemu-dst "$E/qemu-patched" \
-	--policy stock-to-patched --runs 1 --
+	--policy stock-to-patched --runs 1 -- $(clock_args)
+# shellcheck disable=SC2046
 variant patched-to-stock --qemu "$E/qemu-patched" --qemu-dst "$E/qemu-stock" \
-	--policy patched-to-stock --runs 1 --
+	--policy patched-to-stock --runs 1 -- $(clock_args)
 exit $rc

@@ -4,7 +4,12 @@
  * tools/guest-clock.c as /init, and measure what the guest's clock does.
  *
  * usage: qemu-mig --qemu PATH [--qemu-dst PATH] --policy NAME --runs N
- *                 --out CSV [--timeout S] [--state FILE] -- <qemu args...>
+ *                 --out CSV [--timeout S] [--slow F] [--state FILE]
+ *                 -- <qemu args...>
+ *
+ * --slow F multiplies every wait for QEMU and the guest (QMP replies, the
+ * guest's @@READY, the destination's RESUME) by F: a QEMU that starts in
+ * tens of seconds, as qemu-system-aarch64 does in an emulated arm64 L1.
  *
  * The source QEMU gets "<args> -serial stdio -display none -monitor none
  * -nodefaults -qmp unix:/tmp/qmp-<n>.sock,server=on,wait=off"; each
@@ -58,7 +63,8 @@ static long g_events;		/* @@EV + @@GAP lines seen */
 static long g_hb;
 static int g_have_ev;		/* an event was seen since reset */
 static int g_ev_is_gap;
-static long long g_step, g_mono_gap, g_kgap;
+static long long g_step, g_mono_gap, g_kgap, g_step_ticks;
+static double tmul = 1;		/* --slow */
 
 /* QMP events of the current instance */
 static long long e_stop_us = -1, e_resume_us = -1;
@@ -179,6 +185,8 @@ static void guest_line(char *l)
 			g_step = is_gap ? 0 : field_ll(at, "step_ns=", &ok);
 			g_mono_gap = field_ll(at, "mono_gap_ns=", &ok);
 			g_kgap = is_gap ? 0 : field_ll(at, "kvmclock_gap_ns=", &ok);
+			/* arm64 (tools/guest-bare-arm64.c) */
+			g_step_ticks = is_gap ? 0 : field_ll(at, "step_ticks=", &ok);
 		}
 	} else if (!strncmp(at, "@@HB", 4)) {
 		g_hb++;
@@ -457,7 +465,7 @@ static int qmp_cmd(struct qemu *q, const char *cmd, const char *args, int timeou
 {
 	char buf[1024];
 	int id = q->next_id++;
-	double end = now() + timeout_s;
+	double end = now() + timeout_s * tmul;
 
 	if (args)
 		snprintf(buf, sizeof(buf),
@@ -478,7 +486,7 @@ static int qmp_cmd(struct qemu *q, const char *cmd, const char *args, int timeou
 static void qmp_connect(struct qemu *q)
 {
 	struct sockaddr_un sa = { .sun_family = AF_UNIX };
-	double end = now() + 30;
+	double end = now() + 30 * tmul;
 
 	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", q->sock);
 	while (!use_fifo) {
@@ -560,7 +568,7 @@ static void reap(struct qemu *q, int timeout_s)
 
 static void wait_for(struct qemu *q, int *flag, double timeout_s, const char *what)
 {
-	double end = now() + timeout_s;
+	double end = now() + timeout_s * tmul;
 
 	while (!*flag) {
 		if (now() > end)
@@ -585,7 +593,7 @@ static void usage(void)
 {
 	fprintf(stderr,
 		"usage: qemu-mig --qemu PATH [--qemu-dst PATH] --policy NAME --runs N\n"
-		"                --out CSV [--timeout S] [--state FILE]\n"
+		"                --out CSV [--timeout S] [--slow F] [--state FILE]\n"
 		"                [--uri-save URI --uri-load URI] [--src-arg ARG]...\n"
 		"                -- <qemu args...>\n"
 		"default URIs: file:<state>, state default /tmp/mig-state\n");
@@ -593,7 +601,7 @@ static void usage(void)
 }
 
 struct result {
-	long long downtime, step, mono_gap, kgap;
+	long long downtime, step, mono_gap, kgap, step_ticks;
 	long events;
 	int ok, is_gap;
 };
@@ -626,6 +634,8 @@ int main(int argc, char **argv)
 			out = argv[++i];
 		else if (!strcmp(argv[i], "--timeout"))
 			timeout = atoi(argv[++i]);
+		else if (!strcmp(argv[i], "--slow"))
+			tmul = atof(argv[++i]);
 		else if (!strcmp(argv[i], "--state"))
 			state_file = argv[++i];
 		else if (!strcmp(argv[i], "--uri-save"))
@@ -638,7 +648,7 @@ int main(int argc, char **argv)
 		else
 			usage();
 	}
-	if (!qemu || !policy || !out || runs <= 0 || !qargs)
+	if (!qemu || !policy || !out || runs <= 0 || !qargs || !(tmul >= 1))
 		usage();
 	if (!qemu_dst)
 		qemu_dst = qemu;
@@ -736,7 +746,7 @@ int main(int argc, char **argv)
 		qmp_connect(dst);
 		if (!qmp_cmd(dst, "migrate-incoming", uri_in, 30))
 			die("migrate-incoming failed");
-		for (double end = now() + 120; e_resume_us < 0;) {
+		for (double end = now() + 120 * tmul; e_resume_us < 0;) {
 			if (now() > end)
 				die("no RESUME on destination in migration %d", k);
 			if (dst->qmp_fd < 0)
@@ -749,7 +759,7 @@ int main(int argc, char **argv)
 
 		r->downtime = (e_resume_us - stop_us) * 1000LL;
 		/* wait for the guest's clock event */
-		for (double end = now() + 30; !g_have_ev && now() < end;)
+		for (double end = now() + 30 * tmul; !g_have_ev && now() < end;)
 			pump(dst, 200);
 		/* an @@GAP might precede an @@EV: give the EV a moment */
 		if (g_have_ev && g_ev_is_gap)
@@ -761,8 +771,9 @@ int main(int argc, char **argv)
 			r->step = g_step;
 			r->mono_gap = g_mono_gap;
 			r->kgap = g_kgap;
+			r->step_ticks = g_step_ticks;
 		} else {
-			logm("migration %d: no @@EV/@@GAP from guest within 30 s", k);
+			logm("migration %d: no @@EV/@@GAP from guest within %.0f s", k, 30 * tmul);
 			failed = 1;
 		}
 		r->events = g_events - events_prev;
@@ -794,11 +805,12 @@ int main(int argc, char **argv)
 	 * @@GAP (its kvmclock page was not rewritten), so step_ns measured
 	 * nothing.
 	 */
-	fprintf(f, "policy,k,downtime_ns,step_ns,mono_gap_ns,kvmclock_gap_ns,events,ok,gap\n");
+	fprintf(f, "policy,k,downtime_ns,step_ns,mono_gap_ns,kvmclock_gap_ns,events,ok,gap,step_ticks\n");
 	for (int k = 1; k <= runs; k++)
-		fprintf(f, "%s,%d,%lld,%lld,%lld,%lld,%ld,%d,%d\n", policy, k,
+		fprintf(f, "%s,%d,%lld,%lld,%lld,%lld,%ld,%d,%d,%lld\n", policy, k,
 			res[k].downtime, res[k].step, res[k].mono_gap,
-			res[k].kgap, res[k].events, res[k].ok, res[k].is_gap);
+			res[k].kgap, res[k].events, res[k].ok, res[k].is_gap,
+			res[k].step_ticks);
 	fclose(f);
 
 	qmp_cmd(src, "quit", NULL, 10);

@@ -47,8 +47,9 @@ def run(log, tests, figures=None):
 DETAILS = {}
 
 
-def vmlog_query(cmd, log, n, extra=None, extra2=None):
-    """Run 'vmlog.py CMD LOG TESTS [EXTRA [EXTRA2]]' on tests t0..t{n-1}; its output."""
+def vmlog_query(cmd, log, n, extra=None, extra2=None, args=()):
+    """Run 'vmlog.py CMD LOG TESTS [EXTRA [EXTRA2]] [ARGS...]' on tests
+    t0..t{n-1}; its output."""
     with tempfile.TemporaryDirectory() as d:
         files = {"log": log, "tests": "".join(f"t{i}\t60\tt{i}\n" for i in range(n))}
         if extra is not None:
@@ -60,7 +61,7 @@ def vmlog_query(cmd, log, n, extra=None, extra2=None):
             paths.append(os.path.join(d, name))
             with open(paths[-1], "w") as f:
                 f.write(text)
-        return subprocess.run([sys.executable, VMLOG, cmd] + paths,
+        return subprocess.run([sys.executable, VMLOG, cmd] + paths + list(args),
                               capture_output=True, text=True).stdout.strip()
 
 
@@ -68,11 +69,14 @@ def next_skip(log, n):
     return vmlog_query("next", log, n)
 
 
-def reruns(log, n, allowed=None, assertions=None):
+def reruns(log, n, allowed=None, assertions=None, arch=None):
     if allowed is None:
         allowed = [f"t{i}" for i in range(n)]
+    if arch is not None and assertions is None:
+        assertions = ""
     return vmlog_query("reruns", log, n, "# comment\n" + "".join(f"{t}\n" for t in allowed),
-                       None if assertions is None else "# comment\n" + assertions)
+                       None if assertions is None else "# comment\n" + assertions,
+                       () if arch is None else (arch,))
 
 
 # xen_shinfo_test's known flaky failure, as it prints it.
@@ -84,16 +88,53 @@ def xen_irq(msg="Unexpected event channel IRQ", expr="evtchn_irq_expected"):
             f"sh: addr2line: not found\n  {msg}\n")
 
 
-def shipped(base):
-    """The "xen_shinfo_test REGEX" lines of tests/BASE/rerun-on-assertion."""
+def shipped(base, test="xen_shinfo_test", as_name=None):
+    """The "TEST REGEX" line of tests/BASE/rerun-on-assertion, with TEST
+    renamed @as_name if given; an error if there is not exactly one."""
     path = os.path.join(os.path.dirname(VMLOG), "..", "tests", base, "rerun-on-assertion")
     with open(path) as f:
-        return "".join(l for l in f if l.startswith("xen_shinfo_test "))
+        lines = [l for l in f if l.startswith(test + " ")]
+    if len(lines) != 1:
+        raise ValueError(f"{path}: {len(lines)} lines for {test}, want 1")
+    return lines[0] if as_name is None else lines[0].replace(test + " ", as_name + " ", 1)
 
 
 SHIPPED_612 = shipped("6.12")
 SHIPPED_73 = shipped("7.3")
 XEN_KNOWN = "t0 xen_shinfo_test\\.c:[0-9]+: evtchn_irq_expected: Unexpected event channel IRQ$\n"
+
+
+# hyperv_clock's host-side check of the reference counter against the TSC,
+# as the 7.3 test printed it in a CI run (2026-11-23).
+def hv_elapsed(msr=198959700, tsc=203788069):
+    return ("==== Test Assertion Failure ====\n"
+            "  x86/hyperv_clock.c:201: delta_ns * 100 < (t2 - t1) * 100\n"
+            "  pid=412 tid=412 errno=4 - Interrupted system call\n"
+            "sh: addr2line: not found\n"
+            f"  Elapsed time does not match (MSR={msr}, TSC={tsc})\n")
+
+
+# arch_timer's guest check that each timer interrupt came within the
+# period and its margin, as the 7.3 arm64 test printed it in a CI run
+# (2026-11-23).
+def timer_late(cfg="0x1", irq="0x0", line=133, expr="config_iter + 1 == irq_iter"):
+    return ("==== Test Assertion Failure ====\n"
+            f"  arm64/arch_timer.c:{line}: {expr}\n"
+            "  pid=301 tid=304 errno=4 - Interrupted system call\n"
+            "     1\t0x0000000000401a2c: test_vcpu_run at arch_timer.c:73\n"
+            f"  config_iter + 1 = {cfg}, irq_iter = {irq}.\n"
+            "  Guest timer interrupt was not triggered within the specified\n"
+            "  interval, try to increase the error margin by [-e] option.\n")
+
+
+# A guest assertion of hyperv_clock: GUEST_ASSERT() passes the condition
+# as the message too.
+def hv_guest(expr="delta_ns * 100 < (t2 - t1) * 100", line=76):
+    return ("==== Test Assertion Failure ====\n"
+            f"  x86/hyperv_clock.c:{line}: {expr}\n"
+            "  pid=412 tid=412 errno=4 - Interrupted system call\n"
+            "     1\t0x0000000000402b1c: test_tsc_page at hyperv_clock.c:229\n"
+            f"  {expr}\n")
 
 
 def figures_shown():
@@ -355,6 +396,49 @@ RERUNS = [
                "sh: addr2line: not found\n  runstate times don't add up\n", 254, 2) + END,
      2, "1", [], SHIPPED_73.replace("xen_shinfo_test ", "t0 ", 1)
      + SHIPPED_73.replace("xen_shinfo_test ", "t1 ", 1)),
+    ("the shipped 7.3 file: hyperv_clock's 1% checks (guest, host), none of its others",
+     BOOT + section("t0", hv_elapsed(), 254, 1)
+     + section("t1", hv_guest(), 254, 2)
+     + section("t2", hv_guest("r1 >= t1 && r1 - t1 < 100000", 93), 254, 3)
+     + section("t3", hv_guest("r2 >= t1 && r2 - t2 < 100000", 98), 254, 4)
+     + section("t4", hv_guest("get_tscpage_ts(tsc_page) < 100000", 137), 254, 5)
+     + section("t5", hv_elapsed().replace(
+         "delta_ns * 100 < (t2 - t1) * 100", "t2 > t1").replace(
+         "Elapsed time does not match (MSR=198959700, TSC=203788069)",
+         "Time reference MSR is not monotonic (5 <= 4)"), 254, 6)
+     + section("t6", hv_guest("tsc_page->tsc_offset != tsc_offset", 139), 254, 7)
+     + section("t7", hv_guest("r2 > r1 && t2 > t1", 68), 254, 8)
+     + section("t8", hv_elapsed(tsc=-203788069), 254, 9)
+     + section("t9", hv_elapsed().replace(":201:", ":202:"), 254, 10)
+     + section("t10", "==== Test Assertion Failure ====\n"
+               "  x86/hyperv_clock.c:290: ref + 2 >= before.clock / 100 && "
+               "ref <= after.clock / 100 + 2\n"
+               "  pid=412 tid=412 errno=4 - Interrupted system call\n"
+               "  Reference counter 100 (100ns), kvmclock 20000..20100 ns\n", 254, 11) + END,
+     11, "1,2", [], "".join(shipped("7.3", "hyperv_clock", f"t{i}") for i in range(11))),
+    ("the shipped 7.3 file: a late timer interrupt in the listed arch_timer runs, on arm64",
+     BOOT + section("t0", timer_late(), 254, 1)
+     + section("t1", timer_late("0x5", "0x4"), 254, 2) + END,
+     2, "1,2", [], shipped("7.3", "arch_timer", "t0")
+     + shipped("7.3", "arch_timer_counter_offset", "t1"), "arm64"),
+    ("the shipped 7.3 file: not arch_timer's other guest assertions, not another line",
+     BOOT + section("t0", timer_late(expr="xcnt >= cval").replace(
+         "  config_iter + 1 = 0x1, irq_iter = 0x0.\n",
+         "  xcnt = 0x1, cval = 0x2, xcnt_diff_us = 0x3\n"), 254, 1)
+     + section("t1", timer_late(line=134), 254, 2)
+     + section("t2", timer_late().replace("arm64/", "x86/"), 254, 3) + END,
+     3, "none", [], shipped("7.3", "arch_timer", "t0")
+     + shipped("7.3", "arch_timer_counter_offset", "t1")
+     + shipped("7.3", "arch_timer", "t2"), "arm64"),
+    ("a test listed twice is an error (no output), not the last line winning",
+     BOOT + section("t0", xen_irq(), 254, 1) + END,
+     1, "", [], XEN_KNOWN + "t0 other$\n"),
+    ("known assertions are rerun on arm64 too, guest triple faults not",
+     BOOT + section("t0", xen_irq(), 254, 1) + section("t1", fault(3), 1, 2) + END,
+     2, "1", ["t1"], XEN_KNOWN, "arm64"),
+    ("on x86_64 both",
+     BOOT + section("t0", xen_irq(), 254, 1) + section("t1", fault(3), 1, 2) + END,
+     2, "1,2", ["t1"], XEN_KNOWN, "x86_64"),
     ("not the known assertion with lockdep off after it",
      BOOT + section("t0", xen_irq(), 254, 1, locks=0) + END, 1, "none", [], XEN_KNOWN),
     ("a guest triple fault is rerun",

@@ -7,12 +7,13 @@
   vmlog.py next LOG TESTS.TSV
       After a boot of the VM: print how many tests have started so far (the
       harness.skip of the next boot), or "done" when no boot is needed.
-  vmlog.py reruns LOG TESTS.TSV ALLOWED [ASSERTIONS]
+  vmlog.py reruns LOG TESTS.TSV ALLOWED [ASSERTIONS [ARCH]]
       After the last boot: print the numbers (comma-separated) of the tests
       to run once more in a fresh boot, or "none": those named in the file
-      ALLOWED that ran once and failed only because a guest triple faulted,
-      and those that failed only by the assertion that the file ASSERTIONS
-      ("test-name regex" lines) names for them (see rerun_candidates()).
+      ALLOWED that ran once and failed only because a guest triple faulted
+      (x86_64 only: with another ARCH, ALLOWED is not read), and those that
+      failed only by the assertion that the file ASSERTIONS ("test-name
+      regex" lines) names for them (see rerun_candidates()).
   vmlog.py pattern
       Print KERNEL_REPORTS as a grep -E pattern file (vm-init.sh's check).
   vmlog.py summary LOG TESTS.TSV RESULTS.TSV [FIGURES]
@@ -418,8 +419,9 @@ def failed_only_by_assertion(section, rc, pattern):
 
 def read_assertions(path):
     """The "test-name regex" lines of @path ({} if there is none); '#'
-    lines and blank ones are comments. A line without a regex, or one that
-    does not compile, is an error (ValueError, re.error)."""
+    lines and blank ones are comments. A line without a regex, a name
+    listed twice, or a regex that does not compile is an error
+    (ValueError, re.error)."""
     out = {}
     try:
         with open(path) as f:
@@ -430,6 +432,8 @@ def read_assertions(path):
                 parts = l.split(None, 1)
                 if len(parts) != 2:
                     raise ValueError(f"{path}: no regex for {parts[0]}")
+                if parts[0] in out:
+                    raise ValueError(f"{path}: {parts[0]} is listed twice")
                 re.compile(parts[1])
                 out[parts[0]] = parts[1]
     except FileNotFoundError:
@@ -572,14 +576,16 @@ def main():
         skip = next_skip(args[1], read_tests(args[2]))
         print("done" if skip is None else skip)
         return 0
-    if len(args) in (4, 5) and args[0] == "reruns":
+    if len(args) in (4, 5, 6) and args[0] == "reruns":
         allowed, assertions = set(), {}
-        try:
-            with open(args[3]) as f:
-                allowed = {l.split("#")[0].strip() for l in f} - {""}
-        except FileNotFoundError:
-            pass
-        if len(args) == 5:
+        # Guest triple faults are rerun only under emulated SVM (x86).
+        if len(args) < 6 or args[5] == "x86_64":
+            try:
+                with open(args[3]) as f:
+                    allowed = {l.split("#")[0].strip() for l in f} - {""}
+            except FileNotFoundError:
+                pass
+        if len(args) >= 5:
             assertions = read_assertions(args[4])
         picked = rerun_candidates(Log(read_lines(args[1])), read_tests(args[2]),
                                   allowed, assertions)

@@ -19,9 +19,9 @@
 #                     tests/$BASE/rerun-on-triple-fault that failed only
 #                     because a guest triple faulted, or one of
 #                     tests/$BASE/rerun-on-assertion that failed only by
-#                     the assertion named there (x86_64; vmlog.py
-#                     reruns; default 1: it is rerun once and reported
-#                     FLAKY if it then passes, FAIL if not)
+#                     the assertion named there (triple faults: x86_64
+#                     only; vmlog.py reruns; default 1: it is rerun once
+#                     and reported FLAKY if it then passes, FAIL if not)
 #   VM_TCG_THREAD=single|multi  QEMU's TCG threading (default: single on
 #                     x86_64, multi on arm64; see tcg_thread below)
 #   VM_ICOUNT=OPTS    run QEMU with -icount OPTS (make bench: shift=0,sleep=off,
@@ -163,11 +163,11 @@ while :; do
 		# Once, the tests that failed because a guest triple faulted
 		# or by their known flaky assertion.
 		[ "$VM_RERUN" = 1 ] || break
-		# Only on x86 (emulated SVM), only the tests listed.
-		[ "$ARCH" = x86_64 ] || break
+		# Only the tests listed; known assertions on both arches,
+		# triple faults only on x86 (emulated SVM; vmlog.py decides).
 		only=$(python3 "$TOP/scripts/vmlog.py" reruns "$log" "$VMDIR/tests.tsv" \
 			"$TOP/tests/$BASE/rerun-on-triple-fault" \
-			"$TOP/tests/$BASE/rerun-on-assertion") ||
+			"$TOP/tests/$BASE/rerun-on-assertion" "$ARCH") ||
 			die "vmlog.py reruns failed (a bad line in tests/$BASE/rerun-on-assertion?)"
 		[ "$only" != none ] || break
 		skip=0

@@ -421,15 +421,18 @@ RERUNS = [
      + section("t1", timer_late("0x5", "0x4"), 254, 2) + END,
      2, "1,2", [], shipped("7.3", "arch_timer", "t0")
      + shipped("7.3", "arch_timer_counter_offset", "t1"), "arm64"),
-    ("the shipped 7.3 file: not arch_timer's other guest assertions, not another line",
+    ("the shipped 7.3 file: not arch_timer's other assertions, lines, or counts",
      BOOT + section("t0", timer_late(expr="xcnt >= cval").replace(
          "  config_iter + 1 = 0x1, irq_iter = 0x0.\n",
          "  xcnt = 0x1, cval = 0x2, xcnt_diff_us = 0x3\n"), 254, 1)
      + section("t1", timer_late(line=134), 254, 2)
-     + section("t2", timer_late().replace("arm64/", "x86/"), 254, 3) + END,
-     3, "none", [], shipped("7.3", "arch_timer", "t0")
+     + section("t2", timer_late().replace("arm64/", "x86/"), 254, 3)
+     + section("t3", timer_late("0x2", "0x3"), 254, 4)
+     + section("t4", timer_late("0x3", "0x1"), 254, 5)
+     + section("t5", timer_late("0x6", "0x5"), 254, 6) + END,
+     6, "none", [], shipped("7.3", "arch_timer", "t0")
      + shipped("7.3", "arch_timer_counter_offset", "t1")
-     + shipped("7.3", "arch_timer", "t2"), "arm64"),
+     + "".join(shipped("7.3", "arch_timer", f"t{i}") for i in range(2, 6)), "arm64"),
     ("a test listed twice is an error (no output), not the last line winning",
      BOOT + section("t0", xen_irq(), 254, 1) + END,
      1, "", [], XEN_KNOWN + "t0 other$\n"),

@@ -30,6 +30,12 @@ if [ "$ARCH" = aarch64 ]; then
 	ARGS="-M virt,gic-version=3 -cpu host -smp 1 -m 64M -kernel $E/guest-bare-arm64"
 	APPEND=
 	SLOW="--slow 4"
+	# Stock to patched with x-clock-state=on on the destination, which
+	# started paused (-S) and has its CPU state read before "cont"
+	# (qemu-mig --dst-paused): the patched QEMU sets the counters, with
+	# the offset it set at VM creation, to the loaded ones then, which a
+	# CPU state sync must not replace with the destination's own counter.
+	TO_PATCHED="--dst-paused --src-arg -accel --src-arg kvm --dst-arg -accel --dst-arg kvm,x-clock-state=on"
 else
 	VM="-M microvm,acpi=off,rtc=off,pit=off,pic=off -accel kvm -smp 1 -L $E -bios bios-microvm.bin"
 	if [ "$GUEST" = linux ]; then
@@ -40,6 +46,7 @@ else
 		APPEND=
 	fi
 	SLOW=
+	TO_PATCHED=
 fi
 
 # clock_args [POLICY]: QEMU's arguments for the clock state with POLICY
@@ -83,11 +90,18 @@ variant patched-catch-up --qemu "$E/qemu-patched" --policy catch-up --runs "$RUN
 variant patched-freeze --qemu "$E/qemu-patched" --policy freeze --runs "$RUNS" -- \
 	$(clock_args freeze)
 # The stream both ways: stock to patched (no new subsection: the patched
-# destination restores as stock QEMU does), patched to stock (the source
-# sends the new subsection only with x-clock-state=on, which is opt-in).
-# shellcheck disable=SC2046
-variant stock-to-patched --qemu "$E/qemu-stock" --qemu-dst "$E/qemu-patched" \
-	--policy stock-to-patched --runs 1 -- $(clock_args)
+# destination restores the loaded counters, by value as stock QEMU does,
+# or on arm64, with x-clock-state=on, through the VM's counter offset),
+# patched to stock (the source sends the new subsection only with
+# x-clock-state=on, which is opt-in).
+# shellcheck disable=SC2046,SC2086
+if [ -n "$TO_PATCHED" ]; then
+	variant stock-to-patched --qemu "$E/qemu-stock" --qemu-dst "$E/qemu-patched" $TO_PATCHED \
+		--policy stock-to-patched --runs 1 --
+else
+	variant stock-to-patched --qemu "$E/qemu-stock" --qemu-dst "$E/qemu-patched" \
+		--policy stock-to-patched --runs 1 -- $(clock_args)
+fi
 # shellcheck disable=SC2046
 variant patched-to-stock --qemu "$E/qemu-patched" --qemu-dst "$E/qemu-stock" \
 	--policy patched-to-stock --runs 1 -- $(clock_args)

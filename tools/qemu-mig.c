@@ -4,12 +4,21 @@
  * tools/guest-clock.c as /init, and measure what the guest's clock does.
  *
  * usage: qemu-mig --qemu PATH [--qemu-dst PATH] --policy NAME --runs N
- *                 --out CSV [--timeout S] [--slow F] [--state FILE]
- *                 -- <qemu args...>
+ *                 --out CSV [--timeout S] [--slow F] [--dst-paused] [--state FILE]
+ *                 [--uri-save URI --uri-load URI] [--src-arg ARG]...
+ *                 [--dst-arg ARG]... -- <qemu args...>
+ *
+ * --src-arg adds ARG to the first source only, --dst-arg to every
+ * destination (a stock source and a patched destination, say).
  *
  * --slow F multiplies every wait for QEMU and the guest (QMP replies, the
  * guest's @@READY, the destination's RESUME) by F: a QEMU that starts in
  * tens of seconds, as qemu-system-aarch64 does in an emulated arm64 L1.
+ *
+ * --dst-paused starts each destination with -S, as libvirt does, and once
+ * its incoming migration completed reads CPU 0's registers from KVM with
+ * HMP "info registers" (a CPU state sync, as gdb or a dump would do)
+ * before "cont": the VM must resume with the migrated state all the same.
  *
  * The source QEMU gets "<args> -serial stdio -display none -monitor none
  * -nodefaults -qmp unix:/tmp/qmp-<n>.sock,server=on,wait=off"; each
@@ -68,6 +77,7 @@ static double tmul = 1;		/* --slow */
 
 /* QMP events of the current instance */
 static long long e_stop_us = -1, e_resume_us = -1;
+static int dst_paused;
 static char e_mig_status[64];
 
 static struct qemu *cur;	/* instance whose output we are reading */
@@ -357,13 +367,17 @@ static void pump(struct qemu *q, int timeout_ms)
 /* --src-arg: extra arguments of the first source only (not of destinations) */
 static char *src_extra[16];
 static int n_src_extra;
+/* --dst-arg: extra arguments of every destination (not of the first source) */
+static char *dst_extra[16];
+static int n_dst_extra;
 
 static struct qemu *spawn(const char *bin, char **args, int nargs, int n, int incoming)
 {
 	struct qemu *q = calloc(1, sizeof(*q));
 	char qmparg[160], monarg[64], fifo_in[128], fifo_out[128];
 	int pfd[2];
-	char **argv = calloc((size_t)nargs + 16 + (size_t)n_src_extra, sizeof(char *));
+	char **argv = calloc((size_t)nargs + 18 + (size_t)n_src_extra + (size_t)n_dst_extra,
+				sizeof(char *));
 	int a = 0;
 
 	q->n = n;
@@ -396,6 +410,8 @@ static struct qemu *spawn(const char *bin, char **args, int nargs, int n, int in
 		argv[a++] = args[i];
 	for (int i = 0; !incoming && i < n_src_extra; i++)
 		argv[a++] = src_extra[i];
+	for (int i = 0; incoming && i < n_dst_extra; i++)
+		argv[a++] = dst_extra[i];
 	argv[a++] = "-serial";
 	argv[a++] = "stdio";
 	argv[a++] = "-display";
@@ -415,6 +431,8 @@ static struct qemu *spawn(const char *bin, char **args, int nargs, int n, int in
 	if (incoming) {
 		argv[a++] = "-incoming";
 		argv[a++] = "defer";
+		if (dst_paused)
+			argv[a++] = "-S";
 	}
 	argv[a] = NULL;
 
@@ -593,8 +611,9 @@ static void usage(void)
 {
 	fprintf(stderr,
 		"usage: qemu-mig --qemu PATH [--qemu-dst PATH] --policy NAME --runs N\n"
-		"                --out CSV [--timeout S] [--slow F] [--state FILE]\n"
+		"                --out CSV [--timeout S] [--slow F] [--dst-paused] [--state FILE]\n"
 		"                [--uri-save URI --uri-load URI] [--src-arg ARG]...\n"
+		"                [--dst-arg ARG]...\n"
 		"                -- <qemu args...>\n"
 		"default URIs: file:<state>, state default /tmp/mig-state\n");
 	exit(2);
@@ -642,6 +661,11 @@ int main(int argc, char **argv)
 			uri_save = argv[++i];
 		else if (!strcmp(argv[i], "--uri-load"))
 			uri_load = argv[++i];
+		else if (!strcmp(argv[i], "--dst-paused"))
+			dst_paused = 1;
+		else if (!strcmp(argv[i], "--dst-arg") &&
+			 n_dst_extra < (int)(sizeof(dst_extra) / sizeof(dst_extra[0])))
+			dst_extra[n_dst_extra++] = argv[++i];
 		else if (!strcmp(argv[i], "--src-arg") &&
 			 n_src_extra < (int)(sizeof(src_extra) / sizeof(src_extra[0])))
 			src_extra[n_src_extra++] = argv[++i];
@@ -744,8 +768,32 @@ int main(int argc, char **argv)
 
 		cur = dst;
 		qmp_connect(dst);
+		e_mig_status[0] = 0;
 		if (!qmp_cmd(dst, "migrate-incoming", uri_in, 30))
 			die("migrate-incoming failed");
+		if (dst_paused) {
+			for (double end = now() + 120 * tmul;
+			     strcmp(e_mig_status, "completed");) {
+				if (now() > end)
+					die("incoming migration %d did not complete", k);
+				if (!strcmp(e_mig_status, "failed"))
+					die("incoming migration %d failed", k);
+				if (dst->qmp_fd < 0)
+					die("destination QMP closed in migration %d", k);
+				if (dst->out_fd < 0 &&
+				    waitpid(dst->pid, NULL, WNOHANG) == dst->pid) {
+					dst->pid = -1;
+					die("destination exited in migration %d", k);
+				}
+				pump(dst, 200);
+			}
+			if (!qmp_cmd(dst, "human-monitor-command",
+				     "{\"command-line\": \"info registers\"}", 30))
+				die("info registers failed: %s", dst->reply);
+			logm("migration %d: destination paused, CPU state read, cont", k);
+			if (!qmp_cmd(dst, "cont", NULL, 30))
+				die("cont failed: %s", dst->reply);
+		}
 		for (double end = now() + 120 * tmul; e_resume_us < 0;) {
 			if (now() > end)
 				die("no RESUME on destination in migration %d", k);

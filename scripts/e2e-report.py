@@ -30,9 +30,11 @@ KERNELS = [("series", "series kernel"), ("base", "unpatched base")]
 # median (the latency itself did not grow), which the noise (medians of
 # 25 to 49 ms on either kernel) does not reach.
 STOCK_FACTOR = 3
-# arm64, a paused stock-to-patched destination: the most the counter may
-# move across the migration (a freeze from the loaded value).
-LOADED_MAX_NS = 1_000_000_000
+# arm64: the most the counter may move across a migration that freezes it
+# (patched freeze, stock, a paused stock-to-patched destination): the stop
+# and the start, at most 73 ms in every run here, busy machine included.
+# Half the downtime, the x86 bound, is 6 to 8 s there (QEMU's start).
+FREEZE_MAX_NS = 250_000_000
 
 
 def guest_kind(log):
@@ -83,7 +85,8 @@ def parse(log):
                             "step_ns": int(p[3]), "mono_gap_ns": int(p[4]),
                             "kvmclock_gap_ns": int(p[5]), "events": int(p[6]),
                             "ok": int(p[7]), "gap": int(p[8]),
-                            "step_ticks": int(p[9]) if len(p) > 9 else 0})
+                            # None: the guest did not report it (x86)
+                            "step_ticks": int(p[9]) if len(p) > 9 and p[9] else None})
                     except ValueError:
                         pass
                 continue
@@ -97,6 +100,23 @@ def parse(log):
 
 def fmt(v):
     return f"{v:,}"
+
+
+def policy_bounds(where, v, x, arm):
+    """The policy's bounds on one migration @x of variant @v: catch-up
+    moves the guest's clock by the downtime (more than half of it), freeze
+    by the few tens of ms around the stop and the start (at least 0, less
+    than half the downtime). Returns the failures."""
+    half = x["downtime_ns"] // 2
+    limit = min(half, FREEZE_MAX_NS) if arm else half
+    if v == "patched-catch-up" and x["mono_gap_ns"] <= half:
+        return [f"{where}: catch-up, but the clock moved "
+                f"{x['mono_gap_ns']} ns over {x['downtime_ns']} ns of downtime"]
+    if v == "patched-freeze" and not 0 <= x["mono_gap_ns"] < limit:
+        return [f"{where}: freeze, but the clock moved "
+                f"{x['mono_gap_ns']} ns over {x['downtime_ns']} ns of downtime "
+                f"(bound: 0 to {limit} ns)"]
+    return []
 
 
 def main():
@@ -153,17 +173,20 @@ def main():
             for x in rr:
                 csv.append(f"{key},{v},{x['k']},{x['downtime_ns']},{x['step_ns']},"
                            f"{x['mono_gap_ns']},{x['kvmclock_gap_ns']},{x['events']},"
-                           f"{x['ok']},{x['gap']},{x['step_ticks']}")
+                           f"{x['ok']},{x['gap']},"
+                           f"{'' if x['step_ticks'] is None else x['step_ticks']}")
             if not rr:
                 rows.append((kname, v, f"0 ({r['status']})", "-", "-", "-", "-", "-"))
                 continue
-            steps = [abs(x[step_key]) for x in rr]
+            steps = [abs(x[step_key]) for x in rr if x[step_key] is not None]
             dt = statistics.median(x["downtime_ns"] for x in rr)
             jm = statistics.median(x["mono_gap_ns"] - x["downtime_ns"] for x in rr)
             j = statistics.median(x["mono_gap_ns"] for x in rr)
             st = "" if r["status"] == "ok" else f" ({r['status']})"
-            rows.append((kname, v, f"{len(rr)}{st}", f"{dt / 1e6:.1f}", fmt(max(steps)),
-                         fmt(int(statistics.median(steps))), f"{jm / 1e6:+.1f}", f"{j / 1e6:.1f}"))
+            rows.append((kname, v, f"{len(rr)}{st}", f"{dt / 1e6:.1f}",
+                         fmt(max(steps)) if steps else "-",
+                         fmt(int(statistics.median(steps))) if steps else "-",
+                         f"{jm / 1e6:+.1f}", f"{j / 1e6:.1f}"))
     w = [max(len(str(r[i])) for r in rows + [hdr]) for i in range(len(hdr))]
     print("  ".join(str(h).ljust(w[i]) for i, h in enumerate(hdr)))
     for r in rows:
@@ -212,7 +235,9 @@ def main():
                     # with catch-up (1 tick: the rounding of the
                     # elapsed realtime). A freeze removes the downtime,
                     # which the guest cannot measure to the tick.
-                    if v == "patched-catch-up" and abs(x["step_ticks"]) > 1:
+                    if x["step_ticks"] is None:
+                        bad.append(f"{where}: the guest reported no counter step")
+                    elif v == "patched-catch-up" and abs(x["step_ticks"]) > 1:
                         bad.append(f"{where}: the counter stepped {x['step_ticks']} "
                                    f"ticks against realtime (bound: 1 tick)")
                 elif x["gap"]:
@@ -220,16 +245,7 @@ def main():
                     bad.append(f"{where}: the guest's kvmclock page was not updated")
                 elif abs(x["step_ns"]) > 1:
                     bad.append(f"{where}: kvmclock stepped {x['step_ns']} ns (bound: 1 ns)")
-                # The policy: catch-up moves the guest's clock by the
-                # downtime (about a second here), freeze by the few tens
-                # of ms around the stop and the start.
-                half = x["downtime_ns"] // 2
-                if v == "patched-catch-up" and x["mono_gap_ns"] <= half:
-                    bad.append(f"{where}: catch-up, but the clock moved "
-                               f"{x['mono_gap_ns']} ns over {x['downtime_ns']} ns of downtime")
-                if v == "patched-freeze" and not 0 <= x["mono_gap_ns"] < half:
-                    bad.append(f"{where}: freeze, but the clock moved "
-                               f"{x['mono_gap_ns']} ns over {x['downtime_ns']} ns of downtime")
+                bad += policy_bounds(where, v, x, arm)
     if arm:
         # arm64, stock to patched with x-clock-state=on on the paused
         # destination: the loaded counters are set with the offset, a
@@ -247,7 +263,7 @@ def main():
                            f"({r['status'] if r else 'not run'})")
                 continue
             for x in r["rows"]:
-                limit = min(x["downtime_ns"] // 2, LOADED_MAX_NS)
+                limit = min(x["downtime_ns"] // 2, FREEZE_MAX_NS)
                 if not x["ok"]:
                     bad.append(f"{kernel} kernel, stock-to-patched, migration {x['k']}: "
                                f"no report from the guest after it")
@@ -261,17 +277,17 @@ def main():
         # uAPI: less exact, but the policy must still hold.
         for v in ("patched-catch-up", "patched-freeze"):
             r = runs["base"].get(v)
-            for x in (r or {}).get("rows", []):
+            if not r or r["status"] != "ok" or len(r["rows"]) != runs_wanted:
+                bad.append(f"base kernel, {v}: {len(r['rows']) if r else 0} of "
+                           f"{runs_wanted} migration(s) completed "
+                           f"({r['status'] if r else 'not run'})")
+                continue
+            for x in r["rows"]:
                 where = f"base kernel, {v}, migration {x['k']}"
-                half = x["downtime_ns"] // 2
                 if not x["ok"]:
                     bad.append(f"{where}: no report from the guest after it")
-                elif v == "patched-catch-up" and x["mono_gap_ns"] <= half:
-                    bad.append(f"{where}: catch-up, but the clock moved "
-                               f"{x['mono_gap_ns']} ns over {x['downtime_ns']} ns of downtime")
-                elif v == "patched-freeze" and not 0 <= x["mono_gap_ns"] < half:
-                    bad.append(f"{where}: freeze, but the clock moved "
-                               f"{x['mono_gap_ns']} ns over {x['downtime_ns']} ns of downtime")
+                else:
+                    bad += policy_bounds(where, v, x, arm)
         b = runs["base"].get("stock")
         if not b or b["status"] != "ok" or not b["rows"]:
             bad.append("base kernel, stock: the reference run did not complete")
@@ -282,10 +298,13 @@ def main():
             key = "mono_gap_ns" if arm else "step_ns"
             what = "counter jump" if arm else "step"
             for x in s["stock"]["rows"]:
-                if abs(x[key]) >= x["downtime_ns"] // 2:
+                limit = x["downtime_ns"] // 2
+                if arm:
+                    limit = min(limit, FREEZE_MAX_NS)
+                if abs(x[key]) >= limit:
                     bad.append(f"stock QEMU, series kernel, migration {x['k']}: {what} "
-                               f"{x[key]} ns, at least half the downtime "
-                               f"({x['downtime_ns']} ns)")
+                               f"{x[key]} ns, at least {limit} ns (downtime "
+                               f"{x['downtime_ns']} ns)")
             ms = statistics.median(abs(x[key]) for x in s["stock"]["rows"])
             mb = statistics.median(abs(x[key]) for x in b["rows"])
             if ms > STOCK_FACTOR * mb:
@@ -297,9 +316,9 @@ def main():
         print(f"FAIL: {b}")
     if not bad and arm:
         print("PASS: patched QEMU: every catch-up counter step at most 1 tick, each "
-              "policy's counter jump, the loaded counter after a paused stock-to-patched "
-              "load; every migration completed, stock<->patched both ways; "
-              "stock QEMU: every counter jump under half the downtime, median within "
+              "policy's counter jump (a freeze under 250 ms), the loaded counter after a "
+              "paused stock-to-patched load; every migration completed, stock<->patched "
+              "both ways; stock QEMU: every counter jump under 250 ms, median within "
               f"{STOCK_FACTOR} times the base's")
     elif not bad:
         print("PASS: patched QEMU: every kvmclock step at most 1 ns, each policy's clock "

@@ -87,50 +87,7 @@ static void puts_uart(const char *s)
 		putc_uart(*s++);
 }
 
-/* Decimal without a 64-bit division (no libgcc): shift and subtract. */
-static void put_u64(uint64_t v)
-{
-	char buf[21];
-	int i = sizeof(buf);
-
-	buf[--i] = 0;
-	do {
-		uint64_t q = 0, r = 0;
-
-		for (int b = 63; b >= 0; b--) {
-			r = (r << 1) | ((v >> b) & 1);
-			if (r >= 10) {
-				r -= 10;
-				q |= 1ULL << b;
-			}
-		}
-		buf[--i] = (char)('0' + r);
-		v = q;
-	} while (v);
-	puts_uart(&buf[i]);
-}
-
-static void put_s64(int64_t v)
-{
-	if (v < 0) {
-		putc_uart('-');
-		put_u64(-(uint64_t)v);
-	} else {
-		put_u64((uint64_t)v);
-	}
-}
-
-static void field_u(const char *name, uint64_t v)
-{
-	puts_uart(name);
-	put_u64(v);
-}
-
-static void field_s(const char *name, int64_t v)
-{
-	puts_uart(name);
-	put_s64(v);
-}
+#include "guest-bare-print.h"
 
 /* ---------------------------------------------------------------- CPU */
 

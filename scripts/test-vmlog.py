@@ -61,8 +61,13 @@ def vmlog_query(cmd, log, n, extra=None, extra2=None, args=()):
             paths.append(os.path.join(d, name))
             with open(paths[-1], "w") as f:
                 f.write(text)
-        return subprocess.run([sys.executable, VMLOG, cmd] + paths + list(args),
-                              capture_output=True, text=True).stdout.strip()
+        p = subprocess.run([sys.executable, VMLOG, cmd] + paths + list(args),
+                           capture_output=True, text=True)
+        if p.returncode:
+            # An error: what it said last, so that a case can name it.
+            lines = p.stderr.strip().splitlines()
+            return f"error: {lines[-1] if lines else ''}".replace(d, "{dir}")
+        return p.stdout.strip()
 
 
 def next_skip(log, n):
@@ -433,9 +438,9 @@ RERUNS = [
      6, "none", [], shipped("7.3", "arch_timer", "t0")
      + shipped("7.3", "arch_timer_counter_offset", "t1")
      + "".join(shipped("7.3", "arch_timer", f"t{i}") for i in range(2, 6)), "arm64"),
-    ("a test listed twice is an error (no output), not the last line winning",
+    ("a test listed twice is an error, not the last line winning",
      BOOT + section("t0", xen_irq(), 254, 1) + END,
-     1, "", [], XEN_KNOWN + "t0 other$\n"),
+     1, "error: ValueError: {dir}/extra2: t0 is listed twice", [], XEN_KNOWN + "t0 other$\n"),
     ("known assertions are rerun on arm64 too, guest triple faults not",
      BOOT + section("t0", xen_irq(), 254, 1) + section("t1", fault(3), 1, 2) + END,
      2, "1", ["t1"], XEN_KNOWN, "arm64"),

@@ -84,7 +84,11 @@ enum clockmig_method {
  * frequency, the one the guest calibrated.
  * KEEP_PHYS (arm64): when the saved physical counter offset differs from
  * the virtual one, use only a method that restores both (by value), since
- * KVM_ARM_SET_COUNTER_OFFSET sets them to one value.
+ * KVM_ARM_SET_COUNTER_OFFSET sets them to one value. A save by value
+ * (no KVM_ARM_GET_COUNTER_SNAPSHOT) reads the counters one after the
+ * other, and takes offsets within the two reads' latency (their spans
+ * overlap) as one. On a vCPU with nested virtualization the virtual
+ * counter reads less CNTVOFF_EL2, so there the two differ by it.
  */
 #define CLOCKMIG_FORCE_FREQ	(1u << 8)
 #define CLOCKMIG_KEEP_PHYS	(1u << 9)
@@ -168,6 +172,12 @@ enum {
 #define CLOCKMIG_CHANGED_KVMCLOCK	(1u << 2)	/* x86: kvmclock */
 #define CLOCKMIG_CHANGED_COUNTER	(1u << 3)	/* arm64: virtual counter */
 #define CLOCKMIG_CHANGED_PHYS		(1u << 4)	/* arm64: physical counter */
+/*
+ * arm64: KVM_ARM_SET_COUNTER_OFFSET was used. KVM ignores writes of the
+ * counter registers from then on, so a caller that restores counters by
+ * value later must know; an undone by-value write never sets it.
+ */
+#define CLOCKMIG_CHANGED_VM_OFFSET	(1u << 5)
 
 /* What a successful restore could not carry over: clockmig_report.not_restored. */
 /*

@@ -175,9 +175,22 @@ static int save_by_value(const int *vcpu_fds, unsigned int nr_vcpus, struct cloc
 	s->guest_counter = v0.value;
 	have_phys = !read_counter_reg(vcpu_fds[0], KVM_REG_ARM_PTIMER_CNT, &p0);
 	if (have_phys) {
-		/* At v0's instant: the physical counter runs at the host's rate. */
 		s->have |= CLOCKMIG_HAVE_PHYS;
+		/* At v0's instant: the physical counter runs at the host's rate. */
 		s->guest_phys_counter = p0.value + (v0.at_counter - p0.at_counter);
+		/*
+		 * Offsets that the two reads cannot tell apart are taken as
+		 * one (KVM_ARM_SET_COUNTER_OFFSET gave them one): else the
+		 * latency of the reads would count as a difference, which
+		 * CLOCKMIG_KEEP_PHYS restores by value only.
+		 */
+		if (spans_overlap(&v0.offset, &p0.offset)) {
+			if (s->guest_phys_counter != s->guest_counter)
+				clockmig_note(report,
+					      "the counters read %lld cycles apart, within the reads' latency: saved as one offset",
+					      (long long)(s->guest_phys_counter - s->guest_counter));
+			s->guest_phys_counter = s->guest_counter;
+		}
 	} else {
 		clockmig_note(report,
 			      "no KVM_REG_ARM_PTIMER_CNT: the physical counter is not saved");
@@ -422,7 +435,8 @@ static int restore_offset(int vm_fd, const int *vcpu_fds, unsigned int nr_vcpus,
 	r = set_offset(vm_fd, offset, report);
 	if (r)
 		return r;
-	report->changed = CLOCKMIG_CHANGED_COUNTER | CLOCKMIG_CHANGED_PHYS;
+	report->changed = CLOCKMIG_CHANGED_COUNTER | CLOCKMIG_CHANGED_PHYS |
+			  CLOCKMIG_CHANGED_VM_OFFSET;
 	r = verify_offset(vm_fd, vcpu_fds, nr_vcpus, d->kernel, offset, report);
 	if (r)
 		return r;

@@ -360,6 +360,7 @@ static int arm64_one_reg(struct fake_vm *vm, int i, unsigned long req, struct kv
 	if (i < 0 || (reg->id != KVM_REG_ARM_TIMER_CNT && !phys))
 		return fail(ENOENT);
 	if (req == KVM_GET_ONE_REG) {
+		c -= fake_host.reg_lag * (fake_calls % 3);
 		*val = c - (phys ? vm->poffset : vm->voffset);
 		return 0;
 	}

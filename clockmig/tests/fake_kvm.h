@@ -27,6 +27,12 @@ struct fake_host {
 	uint64_t realtime0_ns;		/* CLOCK_REALTIME at counter 0 */
 	uint64_t ioctl_ticks;		/* per ioctl */
 	uint64_t read_ticks;		/* per clock or counter read */
+	/*
+	 * arm64: KVM_GET_ONE_REG reads the counter reg_lag * (call number % 3)
+	 * ticks before the ioctl ends (0: at its end), as a real ioctl reads it
+	 * at no fixed point of its span.
+	 */
+	uint64_t reg_lag;
 };
 
 struct fake_vcpu {

@@ -53,8 +53,10 @@ static unsigned int image_diff(const struct image *a, const struct image *b)
 	if (a->kvmclock_offset != b->kvmclock_offset || a->pvclock_set != b->pvclock_set ||
 	    a->needs_kick != b->needs_kick || memcmp(&a->pvclock, &b->pvclock, sizeof(a->pvclock)))
 		d |= CLOCKMIG_CHANGED_KVMCLOCK;
-	if (a->voffset != b->voffset || a->vm_offset_flag != b->vm_offset_flag)
+	if (a->voffset != b->voffset)
 		d |= CLOCKMIG_CHANGED_COUNTER;
+	if (a->vm_offset_flag != b->vm_offset_flag)
+		d |= CLOCKMIG_CHANGED_VM_OFFSET;
 	if (a->poffset != b->poffset)
 		d |= CLOCKMIG_CHANGED_PHYS;
 	return d;
@@ -536,6 +538,41 @@ static void test_arm64_save(void)
 	      pcounter(vm, s.host_counter) - s.guest_phys_counter + 110 <= 220,
 	      "by value: the counters at host_counter, within the read's latency");
 	CHECK(!fake_set_calls, "save changes nothing");
+
+	/*
+	 * One offset for both counters (KVM_ARM_SET_COUNTER_OFFSET), each
+	 * read at another point of its ioctl: the reads cannot tell the
+	 * offsets apart, so the counters are saved equal, and a restore
+	 * with KEEP_PHYS does not fall back to by value for them.
+	 */
+	vm->poffset = vm->voffset;
+	fake_host.reg_lag = 40;
+	/* Each read within its ioctl: 2 * reg_lag before its end at most. */
+	CHECK(2 * fake_host.reg_lag < fake_host.ioctl_ticks, "reg_lag within an ioctl");
+	r = save(vm, 2, &s, &rep);
+	CHECK(!r && s.guest_phys_counter == s.guest_counter,
+	      "by value, one offset: the counters saved equal (%lld apart)",
+	      (long long)(s.guest_phys_counter - s.guest_counter));
+	{
+		struct clockmig_report rrep;
+		struct fake_vm *dst = arm64_vm(2);
+
+		dst->snapshot = false;
+		r = restore(dst, &s, CLOCKMIG_FREEZE, CLOCKMIG_ALLOW_ALL | CLOCKMIG_KEEP_PHYS,
+			    &rrep);
+		CHECK(!r && rrep.method == CLOCKMIG_OFFSETS &&
+		      (rrep.changed & CLOCKMIG_CHANGED_VM_OFFSET) && dst->voffset == dst->poffset,
+		      "KEEP_PHYS, one offset saved by value: through the offset: %s",
+		      rrep.message);
+		fake_vm_free(dst);
+	}
+	/* Offsets that the reads tell apart are both kept. */
+	vm->poffset = vm->voffset - 1000;
+	r = save(vm, 2, &s, &rep);
+	CHECK(!r && s.guest_phys_counter - s.guest_counter + 80 - 1000 <= 160,
+	      "by value, 1000 ticks apart: %lld apart",
+	      (long long)(s.guest_phys_counter - s.guest_counter));
+	fake_host.reg_lag = 0;
 	fake_vm_free(vm);
 }
 
@@ -660,7 +697,8 @@ static void test_arm64_same_host(void)
 	fake_host.counter += ARM64_HZ;
 	dst = arm64_vm(1);
 	r = restore(dst, &s, CLOCKMIG_SAME_HOST, CLOCKMIG_ALLOW_ALL, &rep);
-	CHECK(!r && rep.method == CLOCKMIG_PRECISE && dst->voffset == src->voffset,
+	CHECK(!r && rep.method == CLOCKMIG_PRECISE && dst->voffset == src->voffset &&
+	      (rep.changed & CLOCKMIG_CHANGED_VM_OFFSET),
 	      "same host: the saved offset: %s", rep.message);
 	fake_vm_free(dst);
 	fake_host.counter = s.host_counter - ARM64_HZ;
@@ -715,6 +753,8 @@ static void test_arm64_by_value(void)
 		    CLOCKMIG_ALLOW(CLOCKMIG_BY_VALUE) | CLOCKMIG_KEEP_PHYS, &rep);
 	CHECK(r == CLOCKMIG_E_IGNORED && rep.changed == CLOCKMIG_CHANGED_COUNTER,
 	      "KEEP_PHYS: refused, the virtual counter put back by value: %s", rep.message);
+	CHECK(!dst->vm_offset_flag && !(rep.changed & CLOCKMIG_CHANGED_VM_OFFSET),
+	      "an undone by-value write does not say the VM offset was set");
 	fake_vm_free(dst);
 	fake_vm_free(src);
 }
@@ -837,10 +877,12 @@ static void test_arm64_failures(void)
 	/* The offset is the last change: once set, there is nothing to undo. */
 	check_failures("arm64 precise", arm64_dest_plain, 2, &s, CLOCKMIG_CATCH_UP,
 		       CLOCKMIG_ALLOW(CLOCKMIG_PRECISE),
-		       CLOCKMIG_CHANGED_COUNTER | CLOCKMIG_CHANGED_PHYS);
+		       CLOCKMIG_CHANGED_COUNTER | CLOCKMIG_CHANGED_PHYS |
+		       CLOCKMIG_CHANGED_VM_OFFSET);
 	check_failures("arm64 offsets", arm64_dest_no_snapshot, 2, &s, CLOCKMIG_FREEZE,
 		       CLOCKMIG_ALLOW(CLOCKMIG_OFFSETS),
-		       CLOCKMIG_CHANGED_COUNTER | CLOCKMIG_CHANGED_PHYS);
+		       CLOCKMIG_CHANGED_COUNTER | CLOCKMIG_CHANGED_PHYS |
+		       CLOCKMIG_CHANGED_VM_OFFSET);
 	check_failures("arm64 by value", arm64_dest_plain, 2, &s, CLOCKMIG_CATCH_UP,
 		       CLOCKMIG_ALLOW(CLOCKMIG_BY_VALUE),
 		       CLOCKMIG_CHANGED_COUNTER | CLOCKMIG_CHANGED_PHYS);

@@ -32,10 +32,15 @@ if [ "$ARCH" = aarch64 ]; then
 	SLOW="--slow 4"
 	# Stock to patched with x-clock-state=on on the destination, which
 	# started paused (-S) and has its CPU state read before "cont"
-	# (qemu-mig --dst-paused): the patched QEMU sets the counters, with
-	# the offset it set at VM creation, to the loaded ones then, which a
-	# CPU state sync must not replace with the destination's own counter.
+	# (qemu-mig --dst-paused): a VM that loads a state before it first
+	# runs keeps its counter offsets, so the patched QEMU restores both
+	# counters by value as stock QEMU does (the physical one kept apart
+	# from the virtual one), and a CPU state sync must not change that.
+	# Then a second hop, patched to patched: the state it sends holds
+	# two counters that differ, which the destination restores by value
+	# (CLOCKMIG_KEEP_PHYS), with catch-up.
 	TO_PATCHED="--dst-paused --src-arg -accel --src-arg kvm --dst-arg -accel --dst-arg kvm,x-clock-state=on"
+	TO_PATCHED_RUNS=2
 else
 	VM="-M microvm,acpi=off,rtc=off,pit=off,pic=off -accel kvm -smp 1 -L $E -bios bios-microvm.bin"
 	if [ "$GUEST" = linux ]; then
@@ -47,6 +52,7 @@ else
 	fi
 	SLOW=
 	TO_PATCHED=
+	TO_PATCHED_RUNS=1
 fi
 
 # clock_args [POLICY]: QEMU's arguments for the clock state with POLICY
@@ -90,14 +96,15 @@ variant patched-catch-up --qemu "$E/qemu-patched" --policy catch-up --runs "$RUN
 variant patched-freeze --qemu "$E/qemu-patched" --policy freeze --runs "$RUNS" -- \
 	$(clock_args freeze)
 # The stream both ways: stock to patched (no new subsection: the patched
-# destination restores the loaded counters, by value as stock QEMU does,
-# or on arm64, with x-clock-state=on, through the VM's counter offset),
+# destination restores the loaded counters by value as stock QEMU does;
+# on arm64 also with x-clock-state=on, since a VM that loads a state
+# before it first runs keeps its counter offsets),
 # patched to stock (the source sends the new subsection only with
 # x-clock-state=on, which is opt-in).
 # shellcheck disable=SC2046,SC2086
 if [ -n "$TO_PATCHED" ]; then
 	variant stock-to-patched --qemu "$E/qemu-stock" --qemu-dst "$E/qemu-patched" $TO_PATCHED \
-		--policy stock-to-patched --runs 1 --
+		--policy stock-to-patched --runs "$TO_PATCHED_RUNS" --
 else
 	variant stock-to-patched --qemu "$E/qemu-stock" --qemu-dst "$E/qemu-patched" \
 		--policy stock-to-patched --runs 1 -- $(clock_args)

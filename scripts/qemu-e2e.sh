@@ -29,7 +29,10 @@
 #                    arm64: the counter steps by at most 1 tick against
 #                    the host's realtime with catch-up, and jumps by the
 #                    downtime (catch-up) or not (freeze); stock QEMU's
-#                    jump on the series kernel, as above
+#                    jump on the series kernel, as above; the physical
+#                    counter never moves back against the virtual one,
+#                    by value ahead by at most the downtime, and not at
+#                    all where both sides tie them (patched QEMU)
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 arch_setup

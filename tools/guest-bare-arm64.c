@@ -18,11 +18,23 @@
  *                in counter ticks: 0 (or 1, rounding) when the counter
  *                caught up exactly with the downtime; minus the downtime
  *                when it was frozen;
- *   step_ns      step_ticks in ns.
+ *   step_ns      step_ticks in ns;
+ *   phys_step_ns the physical counter minus the virtual one after the
+ *                interval minus before, in ns: 0 when both moved
+ *                together, and by how much the physical one moved
+ *                against the virtual one otherwise;
+ *   phys_err_ns  how far off phys_step_ns may be: the two counters are
+ *                read one after the other (virtual, physical, virtual),
+ *                each time, and the reads' spans bound it.
  * Source and destination of the test are the same host (L1), whose
  * realtime and counter run at the same rate, so step_ticks is exact
  * outside migrations: the largest one seen is in every heartbeat
- * ("max_step_ticks").
+ * ("max_step_ticks"). The physical counter minus the virtual one is in
+ * @@READY (with its error, "phys_err") and every heartbeat
+ * ("phys_minus_virt", ticks); it does not
+ * change while the guest runs, and an interval in which it did is
+ * reported as "@@PHYS-MOVED from=... to=... err=..." (ticks), and
+ * eight samples in a row in which it changed as "@@PHYS-UNSTABLE".
  *
  * Build: aarch64-linux-gnu-gcc -O2 -ffreestanding -fno-pic
  *        -fno-stack-protector -mgeneral-regs-only -mstrict-align -nostdlib
@@ -91,10 +103,34 @@ static uint64_t cntfrq(void)
 struct sample {
 	uint64_t realtime_ns;	/* the host's CLOCK_REALTIME ... */
 	uint64_t counter;	/* ... and the guest virtual counter then */
+	int64_t phys_minus_virt;	/* CNTPCT_EL0 - CNTVCT_EL0, in ticks ... */
+	uint64_t pmv_err;	/* ... within this many */
 };
 
+/*
+ * The physical counter minus the virtual one: the physical read between
+ * two virtual ones, the best of a few tries (a read of CNTPCT_EL0 traps
+ * to the hypervisor where it emulates the physical offset).
+ */
+static void read_phys_minus_virt(struct sample *s)
+{
+	uint64_t v1, p, v2, best = UINT64_MAX;
+
+	for (int i = 0; i < 4; i++) {
+		__asm__ volatile("isb; mrs %0, cntvct_el0; isb; mrs %1, cntpct_el0; "
+				 "isb; mrs %2, cntvct_el0"
+				 : "=r"(v1), "=r"(p), "=r"(v2));
+		if (v2 - v1 < best) {
+			best = v2 - v1;
+			/* against the middle of [v1, v2]: off by at most half of it */
+			s->phys_minus_virt = (int64_t)(p - v1) - (int64_t)(best / 2);
+		}
+	}
+	s->pmv_err = best / 2 + 1;
+}
+
 /* KVM's PTP hypercall: 0, or -1 when the hypervisor does not offer it. */
-static int ptp_sample(struct sample *s)
+static int ptp_call(struct sample *s)
 {
 	register uint64_t x0 __asm__("x0") = KVM_PTP_FUNC_ID;
 	register uint64_t x1 __asm__("x1") = KVM_PTP_VIRT_COUNTER;
@@ -110,6 +146,35 @@ static int ptp_sample(struct sample *s)
 	s->realtime_ns = (x0 & 0xffffffffU) << 32 | (x1 & 0xffffffffU);
 	s->counter = (x2 & 0xffffffffU) << 32 | (x3 & 0xffffffffU);
 	return 0;
+}
+
+/*
+ * A sample: ptp_call() (0, or -1 as it returns) with the counters'
+ * difference, read before and after it. A VM stops most often right
+ * after an exit, such as this hypercall: when the two reads differ, they
+ * fell on both sides of a migration, and the sample is taken again.
+ */
+static int ptp_sample(struct sample *s)
+{
+	struct sample before;
+	int64_t d;
+
+	for (int tries = 0;; tries++) {
+		read_phys_minus_virt(&before);
+		if (ptp_call(s))
+			return -1;
+		read_phys_minus_virt(s);
+		d = s->phys_minus_virt - before.phys_minus_virt;
+		if ((uint64_t)(d < 0 ? -d : d) <= s->pmv_err + before.pmv_err)
+			return 0;
+		/* Not a migration each time: the two counters drift apart. */
+		if (tries == 7) {
+			field_s("@@PHYS-UNSTABLE from=", before.phys_minus_virt);
+			field_s(" to=", s->phys_minus_virt);
+			putc_uart('\n');
+			return 0;
+		}
+	}
 }
 
 static uint64_t hz;
@@ -151,7 +216,9 @@ void guest_main(void)
 		puts_uart("@@GUEST no-ptp (no KVM PTP hypercall or no CNTFRQ_EL0)\n");
 		return;
 	}
-	puts_uart("@@READY\n");
+	field_s("@@READY phys_minus_virt=", prev.phys_minus_virt);
+	field_u(" phys_err=", prev.pmv_err);
+	puts_uart("\n");
 
 	next_hb = prev.realtime_ns + HB_NS;
 	for (;;) {
@@ -171,14 +238,30 @@ void guest_main(void)
 			field_s(" mono_gap_ns=", ticks_to_ns(dcnt));
 			field_u(" realtime_gap_ns=", drt);
 			field_s(" counter_gap=", dcnt);
+			field_s(" phys_step_ns=",
+				ticks_to_ns(cur.phys_minus_virt - prev.phys_minus_virt));
+			field_u(" phys_err_ns=",
+				(uint64_t)ticks_to_ns((int64_t)(cur.pmv_err + prev.pmv_err)));
 			putc_uart('\n');
 			printed = 1;
 		} else if ((uint64_t)(step < 0 ? -step : step) > max_step) {
 			max_step = (uint64_t)(step < 0 ? -step : step);
 		}
+		if (drt <= GAP_NS) {
+			int64_t dp = cur.phys_minus_virt - prev.phys_minus_virt;
+
+			if ((uint64_t)(dp < 0 ? -dp : dp) > cur.pmv_err + prev.pmv_err) {
+				field_s("@@PHYS-MOVED from=", prev.phys_minus_virt);
+				field_s(" to=", cur.phys_minus_virt);
+				field_u(" err=", cur.pmv_err + prev.pmv_err);
+				putc_uart('\n');
+				printed = 1;
+			}
+		}
 		if (cur.realtime_ns >= next_hb) {
 			field_u("@@HB cnt=", cur.counter);
 			field_u(" max_step_ticks=", max_step);
+			field_s(" phys_minus_virt=", cur.phys_minus_virt);
 			putc_uart('\n');
 			next_hb = cur.realtime_ns + HB_NS;
 			printed = 1;

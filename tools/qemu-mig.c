@@ -14,6 +14,9 @@
  * --slow F multiplies every wait for QEMU and the guest (QMP replies, the
  * guest's @@READY, the destination's RESUME) by F: a QEMU that starts in
  * tens of seconds, as qemu-system-aarch64 does in an emulated arm64 L1.
+ * It does not scale --timeout (default 600 s), the limit of the whole
+ * run: that stays within what the caller allows each run, so that a
+ * hung run fails alone.
  *
  * --dst-paused starts each destination with -S, as libvirt does, and once
  * its incoming migration completed reads CPU 0's registers from KVM with
@@ -72,8 +75,9 @@ static long g_events;		/* @@EV + @@GAP lines seen */
 static long g_hb;
 static int g_have_ev;		/* an event was seen since reset */
 static int g_ev_is_gap;
-static long long g_step, g_mono_gap, g_kgap, g_step_ticks;
+static long long g_step, g_mono_gap, g_kgap, g_step_ticks, g_phys_step, g_phys_err;
 static int g_has_step_ticks;	/* the @@EV had step_ticks= (arm64) */
+static int g_has_phys;		/* ... and phys_step_ns=, phys_err_ns= */
 static double tmul = 1;		/* --slow */
 
 /* QMP events of the current instance */
@@ -200,6 +204,14 @@ static void guest_line(char *l)
 			g_has_step_ticks = 0;
 			g_step_ticks = is_gap ? 0 : field_ll(at, "step_ticks=",
 							     &g_has_step_ticks);
+			g_has_phys = 0;
+			if (!is_gap) {
+				int has_step = 0, has_err = 0;
+
+				g_phys_step = field_ll(at, "phys_step_ns=", &has_step);
+				g_phys_err = field_ll(at, "phys_err_ns=", &has_err);
+				g_has_phys = has_step && has_err;
+			}
 		}
 	} else if (!strncmp(at, "@@HB", 4)) {
 		g_hb++;
@@ -623,8 +635,8 @@ static void usage(void)
 }
 
 struct result {
-	long long downtime, step, mono_gap, kgap, step_ticks;
-	int has_step_ticks;
+	long long downtime, step, mono_gap, kgap, step_ticks, phys_step, phys_err;
+	int has_step_ticks, has_phys;
 	long events;
 	int ok, is_gap;
 };
@@ -825,6 +837,9 @@ int main(int argc, char **argv)
 			r->kgap = g_kgap;
 			r->step_ticks = g_step_ticks;
 			r->has_step_ticks = g_has_step_ticks;
+			r->phys_step = g_phys_step;
+			r->phys_err = g_phys_err;
+			r->has_phys = g_has_phys;
 		} else {
 			logm("migration %d: no @@EV/@@GAP from guest within %.0f s", k, 30 * tmul);
 			failed = 1;
@@ -858,14 +873,20 @@ int main(int argc, char **argv)
 	 * @@GAP (its kvmclock page was not rewritten), so step_ns measured
 	 * nothing.
 	 */
-	fprintf(f, "policy,k,downtime_ns,step_ns,mono_gap_ns,kvmclock_gap_ns,events,ok,gap,step_ticks\n");
-	/* step_ticks: empty when the guest did not report it (x86) */
+	fprintf(f, "policy,k,downtime_ns,step_ns,mono_gap_ns,kvmclock_gap_ns,events,ok,gap,"
+		"step_ticks,phys_step_ns,phys_err_ns\n");
+	/* The last three: empty when the guest did not report them (x86). */
 	for (int k = 1; k <= runs; k++) {
 		fprintf(f, "%s,%d,%lld,%lld,%lld,%lld,%ld,%d,%d,", policy, k,
 			res[k].downtime, res[k].step, res[k].mono_gap,
 			res[k].kgap, res[k].events, res[k].ok, res[k].is_gap);
 		if (res[k].has_step_ticks)
 			fprintf(f, "%lld", res[k].step_ticks);
+		fprintf(f, ",");
+		if (res[k].has_phys)
+			fprintf(f, "%lld,%lld", res[k].phys_step, res[k].phys_err);
+		else
+			fprintf(f, ",");
 		fprintf(f, "\n");
 	}
 	fclose(f);

@@ -87,7 +87,7 @@ enum clockmig_method {
  * KVM_ARM_SET_COUNTER_OFFSET sets them to one value. A save by value
  * (no KVM_ARM_GET_COUNTER_SNAPSHOT) reads the counters one after the
  * other, and takes offsets within the two reads' latency (their spans
- * overlap) as one. On a vCPU with nested virtualization the virtual
+ * overlap, each read under a millisecond) as one. On a vCPU with nested virtualization the virtual
  * counter reads less CNTVOFF_EL2, so there the two differ by it.
  */
 #define CLOCKMIG_FORCE_FREQ	(1u << 8)

@@ -182,9 +182,13 @@ static int save_by_value(const int *vcpu_fds, unsigned int nr_vcpus, struct cloc
 		 * Offsets that the two reads cannot tell apart are taken as
 		 * one (KVM_ARM_SET_COUNTER_OFFSET gave them one): else the
 		 * latency of the reads would count as a difference, which
-		 * CLOCKMIG_KEEP_PHYS restores by value only.
+		 * CLOCKMIG_KEEP_PHYS restores by value only. Not when a read
+		 * took over a millisecond: its span would swallow a real
+		 * difference, so both counters are kept.
 		 */
-		if (spans_overlap(&v0.offset, &p0.offset)) {
+		if (v0.offset.width <= s->counter_hz / 1000 &&
+		    p0.offset.width <= s->counter_hz / 1000 &&
+		    spans_overlap(&v0.offset, &p0.offset)) {
 			if (s->guest_phys_counter != s->guest_counter)
 				clockmig_note(report,
 					      "the counters read %lld cycles apart, within the reads' latency: saved as one offset",

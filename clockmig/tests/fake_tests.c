@@ -573,6 +573,18 @@ static void test_arm64_save(void)
 	      "by value, 1000 ticks apart: %lld apart",
 	      (long long)(s.guest_phys_counter - s.guest_counter));
 	fake_host.reg_lag = 0;
+
+	/*
+	 * Reads that take 10 ms each, offsets 2 ms apart: the spans overlap,
+	 * but are too wide to tell, so both counters are kept.
+	 */
+	fake_host.ioctl_ticks = ARM64_HZ / 100;
+	vm->poffset = vm->voffset - ARM64_HZ / 500;
+	r = save(vm, 2, &s, &rep);
+	CHECK(!r && s.guest_phys_counter - s.guest_counter == ARM64_HZ / 500,
+	      "by value, slow reads, 2 ms apart: %lld apart",
+	      (long long)(s.guest_phys_counter - s.guest_counter));
+	fake_host.ioctl_ticks = 97;
 	fake_vm_free(vm);
 }
 
